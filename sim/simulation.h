@@ -101,6 +101,11 @@ class Simulation {
   const Recorder& recorder() const { return *recorder_; }
 
  private:
+  // Runs the earliest pending event if its time <= limit_us; false otherwise.
+  bool RunOne(int64_t limit_us);
+  // Takes the recorder rows due at every sample boundary <= up_to_us.
+  void SampleThrough(int64_t up_to_us);
+
   struct Impl;
   std::unique_ptr<Impl> impl_;
   std::unique_ptr<Recorder> recorder_;
