@@ -1,0 +1,279 @@
+#include "models/cluster/store.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace rehearsal::models {
+
+double SpotHazardPerHour(double monthly_probability) {
+  RH_ASSERT(monthly_probability >= 0 && monthly_probability < 1);
+  return -std::log(1.0 - monthly_probability) / 720.0;
+}
+
+Store::Store(const ClusterConfig& config) : config_(config), zones_(config.zones) {
+  nodes_.emplace_back();
+  workloads_.emplace_back();
+  replica_sets_.emplace_back();
+  pods_.emplace_back();
+  pdbs_by_workload_.emplace_back();
+  count_on_node_.emplace_back();
+  count_in_zone_.emplace_back();
+  anti_affinity_against_.emplace_back();
+  pool_node_counter_.assign(config_.pools.size(), 0);
+}
+
+int32_t Store::ZoneIndex(const std::string& zone) const {
+  for (size_t i = 0; i < zones_.size(); ++i)
+    if (zones_[i] == zone) return static_cast<int32_t>(i);
+  return -1;
+}
+
+void Store::Notify(ObjectKind kind, uint64_t id, WatchEventType type) {
+  WatchEvent event{kind, id, type};
+  for (const auto& w : watchers_) w(event);
+}
+
+Node& Store::AddNode(int32_t pool, int32_t zone, sim::Time now) {
+  RH_ASSERT(pool >= 0 && pool < pool_count());
+  RH_ASSERT(zone >= 0 && zone < static_cast<int32_t>(zones_.size()));
+  const NodePoolConfig& pc = config_.pools[static_cast<size_t>(pool)];
+  auto node = std::make_unique<Node>();
+  node->id = nodes_.size();
+  node->name = pc.name + "-" + std::to_string(pool_node_counter_[static_cast<size_t>(pool)]++);
+  node->pool = pool;
+  node->zone = zone;
+  node->cpu_allocatable_millicores = pc.cpu_millicores;
+  node->memory_allocatable_bytes = pc.memory_bytes;
+  node->pods_allocatable = pc.pods_max;
+  node->created_at = now;
+  node->labels = pc.labels;
+  node->labels[kLabelHostname] = node->name;
+  node->labels[kLabelZone] = zones_[static_cast<size_t>(zone)];
+  node->labels[kLabelInstanceType] = pc.instance_type;
+  node->labels[kLabelCapacityType] = pc.capacity_type == CapacityType::kSpot ? "spot" : "on-demand";
+  node->labels[kLabelPool] = pc.name;
+  NodeId id = node->id;
+  nodes_.push_back(std::move(node));
+  live_nodes_.push_back(id);  // ids grow, so live_nodes_ stays sorted
+  Notify(ObjectKind::kNode, id, WatchEventType::kAdded);
+  return *nodes_[id];
+}
+
+void Store::TerminateNode(NodeId id, sim::Time now) {
+  Node& n = mutable_node(id);
+  RH_ASSERT(n.alive());
+  RH_ASSERT(n.pods.empty());
+  n.state = NodeState::kTerminated;
+  n.terminated_at = now;
+  auto it = std::lower_bound(live_nodes_.begin(), live_nodes_.end(), id);
+  RH_ASSERT(it != live_nodes_.end() && *it == id);
+  live_nodes_.erase(it);
+  Notify(ObjectKind::kNode, id, WatchEventType::kDeleted);
+}
+
+WorkloadId Store::AddWorkload(const WorkloadSpec& spec, int32_t priority, bool preempt_never) {
+  RH_ASSERT(!spec.name.empty());
+  RH_ASSERT(workload_by_name_.count(spec.name) == 0);
+  auto w = std::make_unique<Workload>();
+  w->id = workloads_.size();
+  w->spec = spec;
+  w->revisions.push_back(spec.pod);
+  w->priority = priority;
+  w->preempt_never = preempt_never;
+  WorkloadId id = w->id;
+  workload_by_name_[spec.name] = id;
+  workloads_.push_back(std::move(w));
+  pdbs_by_workload_.emplace_back();
+  count_on_node_.emplace_back();
+  count_in_zone_.emplace_back(zones_.size(), 0);
+  anti_affinity_against_.emplace_back();
+  // Symmetric required anti-affinity: record, for every selected workload,
+  // that pods of `id` repel it within the term's topology.
+  for (const auto& term : spec.pod.pod_anti_affinity_required) {
+    if (term.workloads.empty()) {
+      anti_affinity_against_[id].emplace_back(id, term.topology_key);
+    }
+    for (const auto& name : term.workloads) {
+      WorkloadId other = FindWorkload(name);
+      if (other != kNoId) anti_affinity_against_[other].emplace_back(id, term.topology_key);
+    }
+  }
+  // Earlier workloads whose terms name this one by name.
+  for (WorkloadId o = 1; o < id; ++o) {
+    for (const auto& term : workloads_[o]->spec.pod.pod_anti_affinity_required)
+      for (const auto& name : term.workloads)
+        if (name == spec.name) anti_affinity_against_[id].emplace_back(o, term.topology_key);
+  }
+  Notify(ObjectKind::kWorkload, id, WatchEventType::kAdded);
+  return id;
+}
+
+WorkloadId Store::FindWorkload(const std::string& name) const {
+  auto it = workload_by_name_.find(name);
+  return it == workload_by_name_.end() ? kNoId : it->second;
+}
+
+ReplicaSetId Store::AddReplicaSet(WorkloadId workload, int32_t revision, sim::Time now) {
+  auto rs = std::make_unique<ReplicaSet>();
+  rs->id = replica_sets_.size();
+  rs->workload = workload;
+  rs->revision = revision;
+  rs->created_at = now;
+  ReplicaSetId id = rs->id;
+  replica_sets_.push_back(std::move(rs));
+  mutable_workload(workload).replica_sets.push_back(id);
+  Notify(ObjectKind::kReplicaSet, id, WatchEventType::kAdded);
+  return id;
+}
+
+void Store::DeleteReplicaSet(ReplicaSetId id) {
+  ReplicaSet& rs = *replica_sets_[id];
+  RH_ASSERT(rs.alive && rs.pods.empty());
+  rs.alive = false;
+  auto& list = mutable_workload(rs.workload).replica_sets;
+  list.erase(std::find(list.begin(), list.end(), id));
+  Notify(ObjectKind::kReplicaSet, id, WatchEventType::kDeleted);
+}
+
+Pod& Store::CreatePod(WorkloadId workload, ReplicaSetId rs, int32_t revision, int32_t ordinal,
+                      sim::Time now) {
+  Workload& w = mutable_workload(workload);
+  RH_ASSERT(revision >= 0 && revision < static_cast<int32_t>(w.revisions.size()));
+  Pod& p = pods_.emplace_back();
+  p.id = pods_.size() - 1;
+  p.workload = workload;
+  p.replica_set = rs;
+  p.ordinal = ordinal;
+  p.revision = revision;
+  p.tmpl = &w.revisions[static_cast<size_t>(revision)];
+  p.priority = w.priority;
+  p.created_at = now;
+  w.pods.insert(p.id);
+  if (rs != kNoId) replica_sets_[rs]->pods.insert(p.id);
+  ++live_pods_;
+  ++w.next_pod_suffix;
+  Notify(ObjectKind::kPod, p.id, WatchEventType::kAdded);
+  return pods_[p.id];
+}
+
+void Store::CountPod(const Pod& p, int32_t delta) {
+  auto& v = count_on_node_[p.workload];
+  if (v.size() <= p.node) v.resize(std::max<size_t>(p.node + 1, nodes_.size()), 0);
+  v[p.node] += delta;
+  count_in_zone_[p.workload][static_cast<size_t>(mutable_node(p.node).zone)] += delta;
+  RH_ASSERT(v[p.node] >= 0);
+}
+
+void Store::Bind(PodId id, NodeId node_id, sim::Time now) {
+  Pod& p = mutable_pod(id);
+  Node& n = mutable_node(node_id);
+  RH_ASSERT(p.alive && p.node == kNoId && n.alive());
+  p.node = node_id;
+  p.scheduled_at = now;
+  if (p.zone_pin < 0 && workload(p.workload).spec.kind == WorkloadKind::kStatefulSet)
+    p.zone_pin = n.zone;  // the PersistentVolume is now provisioned in this zone
+  n.cpu_requested_millicores += p.tmpl->cpu_request_millicores;
+  n.memory_requested_bytes += p.tmpl->memory_request_bytes;
+  n.pods_count += 1;
+  n.pods.insert(id);
+  if (!p.deleting) CountPod(p, +1);
+  Notify(ObjectKind::kPod, id);
+}
+
+void Store::MarkDeleting(PodId id, sim::Time now) {
+  Pod& p = mutable_pod(id);
+  if (!p.alive || p.deleting) return;
+  p.deleting = true;
+  p.deletion_at = now;
+  if (p.node != kNoId && p.phase != PodPhase::kSucceeded && p.phase != PodPhase::kFailed)
+    CountPod(p, -1);
+  Notify(ObjectKind::kPod, id);
+}
+
+void Store::SetTerminalPhase(PodId id, PodPhase phase) {
+  RH_ASSERT(phase == PodPhase::kSucceeded || phase == PodPhase::kFailed);
+  Pod& p = mutable_pod(id);
+  RH_ASSERT(p.alive);
+  if (p.phase == PodPhase::kSucceeded || p.phase == PodPhase::kFailed) return;
+  if (p.node != kNoId) {
+    Node& n = mutable_node(p.node);
+    n.cpu_requested_millicores -= p.tmpl->cpu_request_millicores;
+    n.memory_requested_bytes -= p.tmpl->memory_request_bytes;
+    n.pods_count -= 1;
+    if (!p.deleting) CountPod(p, -1);
+  }
+  p.phase = phase;
+  p.ready = false;
+  p.started = false;
+  Notify(ObjectKind::kPod, id);
+}
+
+void Store::RemovePod(PodId id) {
+  Pod& p = mutable_pod(id);
+  RH_ASSERT(p.alive);
+  bool terminal = p.phase == PodPhase::kSucceeded || p.phase == PodPhase::kFailed;
+  if (p.node != kNoId) {
+    Node& n = mutable_node(p.node);
+    if (!terminal) {
+      n.cpu_requested_millicores -= p.tmpl->cpu_request_millicores;
+      n.memory_requested_bytes -= p.tmpl->memory_request_bytes;
+      n.pods_count -= 1;
+      if (!p.deleting) CountPod(p, -1);
+    }
+    n.pods.erase(id);
+  }
+  p.alive = false;
+  p.ready = false;
+  p.started = false;
+  mutable_workload(p.workload).pods.erase(id);
+  if (p.replica_set != kNoId) replica_sets_[p.replica_set]->pods.erase(id);
+  --live_pods_;
+  Notify(ObjectKind::kPod, id, WatchEventType::kDeleted);
+}
+
+std::string Store::PodName(PodId id) const {
+  const Pod& p = pod(id);
+  const Workload& w = workload(p.workload);
+  if (w.spec.kind == WorkloadKind::kStatefulSet) return w.spec.name + "-" + std::to_string(p.ordinal);
+  return w.spec.name + "-" + w.revisions[static_cast<size_t>(p.revision)].version + "-" +
+         std::to_string(id);
+}
+
+PdbId Store::AddPdb(const PdbSpec& spec) {
+  Pdb pdb;
+  pdb.id = pdbs_.size() + 1;
+  pdb.spec = spec;
+  for (const auto& name : spec.workloads) {
+    WorkloadId w = FindWorkload(name);
+    if (w != kNoId) pdb.selects.push_back(w);
+  }
+  std::sort(pdb.selects.begin(), pdb.selects.end());
+  pdb.selects.erase(std::unique(pdb.selects.begin(), pdb.selects.end()), pdb.selects.end());
+  for (WorkloadId w : pdb.selects) pdbs_by_workload_[w].push_back(pdb.id);
+  PdbId id = pdb.id;
+  pdbs_.push_back(std::move(pdb));
+  Notify(ObjectKind::kPdb, id, WatchEventType::kAdded);
+  return id;
+}
+
+const std::vector<PdbId>& Store::PdbsForWorkload(WorkloadId id) const {
+  return pdbs_by_workload_[id];
+}
+
+int32_t Store::ResolvePriority(const std::string& class_name, bool* preempt_never) const {
+  if (preempt_never) *preempt_never = false;
+  if (class_name.empty()) {
+    for (const auto& [name, pc] : priority_classes_)
+      if (pc.global_default) {
+        if (preempt_never) *preempt_never = pc.preempt_never;
+        return pc.value;
+      }
+    return 0;
+  }
+  auto it = priority_classes_.find(class_name);
+  if (it == priority_classes_.end()) return 0;
+  if (preempt_never) *preempt_never = it->second.preempt_never;
+  return it->second.value;
+}
+
+}  // namespace rehearsal::models
