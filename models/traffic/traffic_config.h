@@ -96,8 +96,10 @@ struct EntryPoint {
 };
 
 // ---------------------------------------------------------------------------
-// Distributions of durations (CPU time per request, external latency).
-struct DurationDistribution {
+// Distributions of durations (CPU time per request, external latency), by mean
+// and coefficient of variation: the two moments queueing formulas use. (Not
+// models::DurationDistribution, which describes start-up and provisioning times.)
+struct LatencyDistribution {
   enum class Kind { kConstant, kExponential, kLogNormal, kUniform };
   Kind kind = Kind::kExponential;
   double mean_ms = 10;
@@ -186,7 +188,7 @@ enum class RoutingPolicy {
 // graph adds the downstream latencies.
 struct ServiceProfile {
   std::string name;
-  DurationDistribution cpu_per_request{DurationDistribution::Kind::kExponential, 10, 1};
+  LatencyDistribution cpu_per_request{LatencyDistribution::Kind::kExponential, 10, 1};
   int workers_per_pod = 4;
   QueueDiscipline discipline = QueueDiscipline::kFifo;
   // Extra time a worker is held without using CPU (I/O wait, serialization).
@@ -245,7 +247,7 @@ struct OutageWindow {
 // outage windows. Calls to it obey its timeout and retry policy.
 struct ExternalDependency {
   std::string name;
-  DurationDistribution latency{DurationDistribution::Kind::kLogNormal, 80, 0.5};
+  LatencyDistribution latency{LatencyDistribution::Kind::kLogNormal, 80, 0.5};
   double error_fraction = 0;
   std::vector<OutageWindow> outages;
   sim::Duration timeout = sim::Duration{0};
