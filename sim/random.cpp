@@ -65,6 +65,16 @@ Rng Rng::Derive(uint64_t seed, std::string_view name) {
   return Rng(mixed_seed ^ StableHash(name));
 }
 
+Rng Rng::FromState(uint64_t s0, uint64_t s1, uint64_t s2, uint64_t s3) {
+  RH_ASSERT((s0 | s1 | s2 | s3) != 0);
+  Rng rng(0);
+  rng.s_[0] = s0;
+  rng.s_[1] = s1;
+  rng.s_[2] = s2;
+  rng.s_[3] = s3;
+  return rng;
+}
+
 // xoshiro256** 1.0 (Blackman & Vigna 2018), reference algorithm.
 uint64_t Rng::Next() {
   const uint64_t result = Rotl(s_[1] * 5, 7) * 9;

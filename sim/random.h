@@ -23,6 +23,9 @@ class Rng {
   explicit Rng(uint64_t seed);
   // The stream named `name` of run `seed`: adding a stream never shifts another's draws.
   static Rng Derive(uint64_t seed, std::string_view name);
+  // An engine with the given raw xoshiro256** state (test vectors, snapshots).
+  // REQUIRES: not all four words zero.
+  static Rng FromState(uint64_t s0, uint64_t s1, uint64_t s2, uint64_t s3);
 
   uint64_t Next();                       // raw 64 bits
   double Uniform01();                    // [0, 1), 53-bit
