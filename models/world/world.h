@@ -44,6 +44,16 @@ class World {
     return ref;
   }
 
+  // The first component of type T, or nullptr (for the binder, fault
+  // injection and the GUI).
+  template <typename T>
+  T* Find() const {
+    for (const auto& c : components_) {
+      if (auto* t = dynamic_cast<T*>(c.get())) return t;
+    }
+    return nullptr;
+  }
+
   // Runs to min(until, end_time()). Returns true when the end was reached.
   bool RunUntil(sim::Time until);
   bool Run() { return RunUntil(end_); }
