@@ -1,0 +1,103 @@
+// Foundations of the wallet engine: assertions that stay on in release builds,
+// the 128-bit id type, checked money arithmetic and the engine's own hashes.
+// Standalone: includes nothing from any other Rehearsal folder.
+#pragma once
+
+#include <compare>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <string_view>
+
+namespace wallet {
+
+// Aborts with file:line. Called only through WE_ASSERT.
+[[noreturn]] void AssertFail(const char* expr, const char* file, int line);
+
+}  // namespace wallet
+
+// A broken invariant (a bug) aborts the process, in every build type
+// (TigerBeetle style): money code must not continue on corrupt state.
+#define WE_ASSERT(cond) \
+  ((cond) ? static_cast<void>(0) : ::wallet::AssertFail(#cond, __FILE__, __LINE__))
+
+namespace wallet {
+
+static_assert(sizeof(void*) == 8, "64-bit hosts only");
+static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
+              "on-disk format is little-endian and copied with memcpy");
+
+// A 128-bit identifier (account id, transfer id, idempotency key, round id).
+// Zero is reserved for "none".
+struct Id128 {
+  uint64_t hi = 0;
+  uint64_t lo = 0;
+  constexpr bool IsZero() const { return hi == 0 && lo == 0; }
+  friend constexpr bool operator==(const Id128&, const Id128&) = default;
+  friend constexpr auto operator<=>(const Id128&, const Id128&) = default;
+};
+
+// Hex rendering "hi:lo" (32 hex digits) for diagnostics and walletctl dump.
+std::string ToString(const Id128& id);
+
+// Money: a signed 64-bit count of minor units. Checked arithmetic returns
+// false on overflow and leaves *out unspecified.
+inline bool AddChecked(int64_t a, int64_t b, int64_t* out) {
+  return !__builtin_add_overflow(a, b, out);
+}
+inline bool SubChecked(int64_t a, int64_t b, int64_t* out) {
+  return !__builtin_sub_overflow(a, b, out);
+}
+
+// ---- Hashing (own implementation, not copied) ----------------------------
+// Hash64 is a 64-bit non-cryptographic hash with the *structure* of xxHash64
+// (four multiply-rotate lanes over 32-byte stripes, then an avalanche) but its
+// own constants, rotations and finalizer (the SplitMix64 finalizer), so it is
+// not bit-compatible with xxHash. It is used for record checksums, the hash
+// chain, snapshot checksums and the state hash. It detects every single-bit
+// flip in practice (each lane step is a bijection of the input word).
+uint64_t Hash64(const void* data, size_t size, uint64_t seed);
+
+// SplitMix64 finalizer: a bijective 64-bit mixer.
+constexpr uint64_t Mix64(uint64_t x) {
+  x ^= x >> 30;
+  x *= 0xbf58476d1ce4e5b9ULL;
+  x ^= x >> 27;
+  x *= 0x94d049bb133111ebULL;
+  x ^= x >> 31;
+  return x;
+}
+
+// Combines two 64-bit values order-dependently.
+constexpr uint64_t Combine64(uint64_t a, uint64_t b) {
+  return Mix64(a ^ (b + 0x9e3779b97f4a7c15ULL + (a << 6) + (a >> 2)));
+}
+
+// Hasher for Id128 keys in lookup tables (never iterated for ordering).
+struct Id128Hasher {
+  size_t operator()(const Id128& id) const {
+    return static_cast<size_t>(Mix64(id.hi ^ Mix64(id.lo)));
+  }
+};
+
+// Deterministic 128-bit id from bytes (two independent Hash64 seeds).
+Id128 DeriveId(std::string_view bytes, uint64_t domain);
+
+// A small deterministic PRNG (xoshiro256**) for tests, swarm runs, load
+// generation and fault injection. Never seeded from a clock.
+class Rng {
+ public:
+  explicit Rng(uint64_t seed);
+  uint64_t Next();
+  // Uniform in [0, bound) by Lemire's multiply-shift with rejection.
+  // REQUIRES: bound > 0.
+  uint64_t Below(uint64_t bound);
+  // True with probability num/den. REQUIRES: den > 0.
+  bool Chance(uint64_t num, uint64_t den) { return Below(den) < num; }
+
+ private:
+  uint64_t s_[4];
+};
+
+}  // namespace wallet
