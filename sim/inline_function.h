@@ -86,7 +86,6 @@ class InlineFunction {
     // Move-constructs into `to` from `from` and destroys `from`.
     void (*relocate)(void* from, void* to) noexcept;
     void (*destroy)(void* self) noexcept;
-    std::size_t size;  // sizeof the callable: bytes a trivial relocation copies
   };
 
   template <typename D>
@@ -103,13 +102,14 @@ class InlineFunction {
                       src->~D();
                     },
       kTrivial<D> ? nullptr : +[](void* self) noexcept { static_cast<D*>(self)->~D(); },
-      sizeof(D),
   };
 
   void MoveFrom(InlineFunction& other) noexcept {
     if (other.ops_ != nullptr) {
       if (other.ops_->relocate == nullptr) {
-        std::memcpy(storage_, other.storage_, other.ops_->size);
+        // Copying all N bytes (not just the callable's size) lets the compiler
+        // emit a few fixed-size moves instead of a memcpy call.
+        std::memcpy(storage_, other.storage_, N);
       } else {
         other.ops_->relocate(other.storage_, storage_);
       }
@@ -118,7 +118,7 @@ class InlineFunction {
     }
   }
 
-  alignas(void*) unsigned char storage_[N];
+  alignas(void*) unsigned char storage_[N] = {};
   const Ops* ops_ = nullptr;
 };
 
