@@ -81,6 +81,11 @@ NetworkBaseline SolveBaseline(const TrafficConfig& config, const CallGraph& grap
   }
   out.attempt_success = s;
   out.p = Eigen::MatrixXd::Zero(n, n);
+  out.sync_p = Eigen::MatrixXd::Zero(n, n);
+  out.entry_amplification.assign(static_cast<size_t>(n), 1.0);
+  for (int j = 0; j < n; ++j) {
+    out.entry_amplification[j] = RetryAmplification(1 - s[j], Attempts(config, graph, j));
+  }
   for (int j = 0; j < n; ++j) {
     double reach = 1 - node_error_fraction[j];
     for (const OutCall& c : graph.out[j]) {
@@ -90,8 +95,10 @@ NetworkBaseline SolveBaseline(const TrafficConfig& config, const CallGraph& grap
       }
       const int attempts = Attempts(config, graph, c.to);
       const double q = CallSuccess(s[c.to], attempts);
-      out.p(j, c.to) +=
+      const double visits =
           reach * CallsMade(c.calls_per_request, q) * RetryAmplification(1 - s[c.to], attempts);
+      out.p(j, c.to) += visits;
+      out.sync_p(j, c.to) += visits;
       const double fl = std::floor(c.calls_per_request);
       reach *= std::pow(q, fl) * (1 - (c.calls_per_request - fl) + (c.calls_per_request - fl) * q);
     }
@@ -99,7 +106,7 @@ NetworkBaseline SolveBaseline(const TrafficConfig& config, const CallGraph& grap
   Eigen::VectorXd gamma = Eigen::VectorXd::Zero(n);
   for (size_t e = 0; e < entry_rps.size(); ++e) {
     const int t = graph.entry_target[e];
-    gamma(t) += entry_rps[e] * RetryAmplification(1 - s[t], Attempts(config, graph, t));
+    gamma(t) += entry_rps[e] * out.entry_amplification[t];
   }
   const Eigen::VectorXd lambda = SolveTrafficEquations(out.p, gamma);
   out.arrival_rps.assign(lambda.data(), lambda.data() + n);

@@ -29,6 +29,8 @@ double RetryAmplification(double p_fail, int attempts);
 
 struct NetworkBaseline {
   Eigen::MatrixXd p;                       // attempts i -> j per attempt at i
+  Eigen::MatrixXd sync_p;                  // the part of p the caller waits for
+  std::vector<double> entry_amplification; // attempts per logical call, per node
   std::vector<double> attempt_success;     // P(one attempt at node succeeds)
   std::vector<double> arrival_rps;         // attempts per second at each node
 };

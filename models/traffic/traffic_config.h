@@ -286,9 +286,11 @@ struct TrafficConfig {
   std::vector<ExternalDependency> externals;
   std::vector<SessionProfile> sessions;
   Fidelity fidelity = Fidelity::kRequest;
-  // Fluid tick; also the interval at which per-pod usage is written to the
-  // UsageBoard and SLI windows close in both fidelities.
+  // Fluid tick (rates are re-solved every tick).
   sim::Duration tick = sim::Duration::Seconds(1);
+  // Interval of per-pod usage writes to the UsageBoard (both fidelities);
+  // 15 s is metrics-server's default --metric-resolution.
+  sim::Duration usage_interval = sim::Duration::Seconds(15);
   // Latency above which a request counts against availability even if it
   // succeeded (0 = only errors count).
   sim::Duration availability_latency_threshold = sim::Duration{0};
