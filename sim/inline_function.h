@@ -61,6 +61,24 @@ class InlineFunction {
   InlineFunction& operator=(const InlineFunction&) = delete;
   ~InlineFunction() { Reset(); }
 
+  // Destroys the held callable (if any) and constructs `f` in place: no
+  // temporary InlineFunction, no relocation. Same compile-time REQUIRES as
+  // the converting constructor.
+  template <typename F, typename D = std::decay_t<F>>
+  void Emplace(F&& f) {
+    static_assert(sizeof(D) <= N,
+                  "callable too large for InlineFunction: capture less (pointers/ids) "
+                  "or raise N");
+    static_assert(alignof(D) <= alignof(void*),
+                  "callable over-aligned for InlineFunction (capture a pointer instead)");
+    static_assert(std::is_nothrow_move_constructible_v<D>,
+                  "InlineFunction requires a nothrow-movable callable");
+    static_assert(std::is_invocable_v<D&>, "InlineFunction holds void() callables");
+    Reset();
+    ::new (static_cast<void*>(storage_)) D(std::forward<F>(f));
+    ops_ = &kOpsFor<D>;
+  }
+
   // REQUIRES: not empty.
   void operator()() {
     RH_ASSERT(ops_ != nullptr);

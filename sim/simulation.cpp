@@ -21,8 +21,12 @@ constexpr uint64_t Mix64(uint64_t x) {
   return x;
 }
 
-constexpr uint64_t Combine(uint64_t h, uint64_t v) {
-  return Mix64(h ^ (v + 0x9E3779B97F4A7C15ULL + (h << 6) + (h >> 2)));
+// Folds one event into the digest: two bijective mixes, so a change in the
+// time, the kind or the key of any event changes the result (the key is
+// multiplied by an odd constant so kind ^ key cannot cancel trivially).
+constexpr uint64_t DigestStep(uint64_t h, uint64_t time, uint64_t kind_hash, uint64_t key) {
+  h = Mix64(h ^ time);
+  return Mix64(h ^ kind_hash ^ (key * 0x9E3779B97F4A7C15ULL));
 }
 
 enum class SlotState : uint32_t { kFree, kPending, kCancelled };
@@ -62,20 +66,28 @@ struct Simulation::Impl {
     }
     RH_ASSERT(slots.size() < detail::kMaxSlots);
     slots.emplace_back();
+    // The slab may have moved: the queue prefetches payloads from it.
+    heap.SetPrefetchTarget(reinterpret_cast<const char*>(slots.data()), sizeof(Slot));
     return static_cast<uint32_t>(slots.size() - 1);
   }
 
   void FreeSlot(uint32_t s) {
-    Slot& slot = slots[s];
-    slot.state = SlotState::kFree;
+    slots[s].state = SlotState::kFree;
     free_slots.push_back(s);
   }
 
-  // Drops cancelled entries from the top so heap.top() (if any) is live.
-  void SkipCancelled() {
-    while (!heap.empty()) {
-      const auto s = static_cast<uint32_t>(heap.top().order & detail::kSlotMask);
-      if (slots[s].state == SlotState::kPending) return;
+  static uint32_t SlotOf(const detail::QueueEntry& e) {
+    return static_cast<uint32_t>(e.order & detail::kSlotMask);
+  }
+
+  // The earliest live entry with time <= limit_us (cancelled entries on the
+  // way are dropped and their slots freed), or nullptr.
+  const detail::QueueEntry* FrontLive(int64_t limit_us) {
+    for (;;) {
+      const detail::QueueEntry* e = heap.Front(limit_us);
+      if (e == nullptr) return nullptr;
+      const uint32_t s = SlotOf(*e);
+      if (slots[s].state == SlotState::kPending) return e;
       RH_DEBUG_ASSERT(slots[s].state == SlotState::kCancelled);
       heap.Pop();
       --cancelled;
@@ -83,12 +95,12 @@ struct Simulation::Impl {
     }
   }
 
-  // When more than half the heap is cancelled garbage (timer-heavy models
-  // reschedule constantly), rebuild it in O(n) so memory and depth stay bounded.
+  // When more than half the queue is cancelled garbage (timer-heavy models
+  // reschedule constantly), rebuild it in O(n) so memory stays bounded.
   void MaybeCompact() {
     if (cancelled < 4096 || cancelled * 2 < heap.size()) return;
     heap.Filter([this](const detail::QueueEntry& e) {
-      const auto s = static_cast<uint32_t>(e.order & detail::kSlotMask);
+      const uint32_t s = SlotOf(e);
       if (slots[s].state == SlotState::kPending) return true;
       FreeSlot(s);
       return false;
@@ -117,13 +129,11 @@ const std::string& Simulation::KindName(EventKind kind) const {
   return impl_->kind_names[kind.index];
 }
 
-EventId Simulation::Schedule(Time at, EventKind kind, uint64_t key, Callback fn) {
+Callback* Simulation::PrepareSlot(Time at, EventKind kind, uint64_t key, EventId* id) {
   RH_ASSERT(at >= now_);
-  RH_ASSERT(fn);
   Impl& im = *impl_;
   const uint32_t s = im.AllocateSlot();
   Slot& slot = im.slots[s];
-  slot.fn = std::move(fn);
   slot.key = key;
   slot.kind_hash = kind.name_hash;
   slot.state = SlotState::kPending;
@@ -131,7 +141,15 @@ EventId Simulation::Schedule(Time at, EventKind kind, uint64_t key, Callback fn)
   RH_ASSERT(seq < detail::kMaxSequence);
   im.heap.Push(detail::QueueEntry{at.us, (seq << detail::kSlotBits) | s});
   ++im.live;
-  return EventId{s, slot.generation};
+  *id = EventId{s, slot.generation};
+  return &slot.fn;
+}
+
+EventId Simulation::Schedule(Time at, EventKind kind, uint64_t key, Callback fn) {
+  RH_ASSERT(fn);
+  EventId id;
+  *PrepareSlot(at, kind, key, &id) = std::move(fn);
+  return id;
 }
 
 EventId Simulation::ScheduleIn(Duration delay, EventKind kind, uint64_t key, Callback fn) {
@@ -161,14 +179,18 @@ bool Simulation::IsPending(EventId id) const {
 size_t Simulation::pending() const { return impl_->live; }
 
 Time Simulation::next_time() const {
-  impl_->SkipCancelled();  // logically const: only drops garbage
-  if (impl_->heap.empty()) return Time::Max();
-  return Time{impl_->heap.top().time_us};
+  const Impl& im = *impl_;
+  const int64_t t = im.heap.MinTime([&im](const detail::QueueEntry& e) {
+    return im.slots[Impl::SlotOf(e)].state == SlotState::kPending;
+  });
+  return t == INT64_MAX ? Time::Max() : Time{t};
 }
 
 void Simulation::AddObserver(Observer observer) { observers_.push_back(std::move(observer)); }
 
-void Simulation::MixDigest(uint64_t value) { digest_ = Combine(digest_, value); }
+void Simulation::MixDigest(uint64_t value) {
+  digest_ = Mix64(digest_ ^ (value + 0x9E3779B97F4A7C15ULL));
+}
 
 // Takes every recorder row due at a boundary s <= up_to_us. now() reads s
 // while a sampler runs, so samplers see the time of their row. Sampling
@@ -191,14 +213,13 @@ void Simulation::SampleThrough(int64_t up_to_us) {
 // before the first event with time > s runs (or when a run ends past s).
 bool Simulation::RunOne(int64_t limit_us) {
   Impl& im = *impl_;
-  im.SkipCancelled();
-  if (im.heap.empty()) return false;
-  const detail::QueueEntry top = im.heap.top();
-  if (top.time_us > limit_us) return false;
+  const detail::QueueEntry* front = im.FrontLive(limit_us);
+  if (front == nullptr) return false;
+  const detail::QueueEntry top = *front;
   RH_ASSERT(top.time_us >= now_.us);
   if (top.time_us > im.next_sample_us) SampleThrough(top.time_us - 1);
   im.heap.Pop();
-  const auto s = static_cast<uint32_t>(top.order & detail::kSlotMask);
+  const uint32_t s = Impl::SlotOf(top);
   Slot& slot = im.slots[s];
   // Move the callback out: it may schedule, which can grow (move) the slots.
   Callback fn = std::move(slot.fn);
@@ -207,13 +228,12 @@ bool Simulation::RunOne(int64_t limit_us) {
   ++slot.generation;  // the running event is no longer pending
   --im.live;
   im.FreeSlot(s);
-  // Start loading the next event's slot now; the miss (the slab is far
-  // larger than L1 at 10^5+ pending events) overlaps with this callback.
-  if (!im.heap.empty()) {
-    __builtin_prefetch(&im.slots[im.heap.top().order & detail::kSlotMask]);
+  // Start loading the next event's slot; the miss overlaps with this callback.
+  if (const detail::QueueEntry* next = im.heap.PeekAhead(0)) {
+    __builtin_prefetch(&im.slots[Impl::SlotOf(*next)]);
   }
   now_ = Time{top.time_us};
-  digest_ = Combine(Combine(Combine(digest_, static_cast<uint64_t>(top.time_us)), kind_hash), key);
+  digest_ = DigestStep(digest_, static_cast<uint64_t>(top.time_us), kind_hash, key);
   ++executed_;
   fn();
   if (!observers_.empty()) {
