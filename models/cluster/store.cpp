@@ -152,8 +152,43 @@ Pod& Store::CreatePod(WorkloadId workload, ReplicaSetId rs, int32_t revision, in
   if (rs != kNoId) replica_sets_[rs]->pods.insert(p.id);
   ++live_pods_;
   ++w.next_pod_suffix;
+  ApplyFlags(p, 0);
   Notify(ObjectKind::kPod, p.id, WatchEventType::kAdded);
   return pods_[p.id];
+}
+
+uint8_t Store::Flags(const Pod& p) {
+  bool terminal = p.phase == PodPhase::kSucceeded || p.phase == PodPhase::kFailed;
+  bool active = p.alive && !p.deleting && !terminal;
+  return static_cast<uint8_t>((active ? 1 : 0) | (active && p.ready ? 2 : 0) |
+                              (p.alive && !terminal ? 4 : 0));
+}
+
+void Store::ApplyFlags(const Pod& p, uint8_t before) {
+  uint8_t after = Flags(p);
+  if (after == before) return;
+  auto d = [&](int bit) {
+    return static_cast<int32_t>((after >> bit) & 1) - static_cast<int32_t>((before >> bit) & 1);
+  };
+  Workload& w = *workloads_[p.workload];
+  w.active_pods += d(0);
+  w.ready_pods += d(1);
+  w.nonterminal_pods += d(2);
+  if (p.replica_set != kNoId) {
+    ReplicaSet& rs = *replica_sets_[p.replica_set];
+    rs.active_pods += d(0);
+    rs.ready_pods += d(1);
+  }
+  RH_ASSERT(w.active_pods >= 0 && w.ready_pods >= 0 && w.nonterminal_pods >= 0);
+}
+
+void Store::SetReady(PodId id, bool ready, sim::Time now) {
+  Pod& p = mutable_pod(id);
+  if (p.ready == ready) return;
+  uint8_t before = Flags(p);
+  p.ready = ready;
+  p.ready_since = ready ? now : sim::Time::Max();
+  ApplyFlags(p, before);
 }
 
 void Store::CountPod(const Pod& p, int32_t delta) {
@@ -183,10 +218,12 @@ void Store::Bind(PodId id, NodeId node_id, sim::Time now) {
 void Store::MarkDeleting(PodId id, sim::Time now) {
   Pod& p = mutable_pod(id);
   if (!p.alive || p.deleting) return;
+  uint8_t before = Flags(p);
   p.deleting = true;
   p.deletion_at = now;
   if (p.node != kNoId && p.phase != PodPhase::kSucceeded && p.phase != PodPhase::kFailed)
     CountPod(p, -1);
+  ApplyFlags(p, before);
   Notify(ObjectKind::kPod, id);
 }
 
@@ -195,6 +232,7 @@ void Store::SetTerminalPhase(PodId id, PodPhase phase) {
   Pod& p = mutable_pod(id);
   RH_ASSERT(p.alive);
   if (p.phase == PodPhase::kSucceeded || p.phase == PodPhase::kFailed) return;
+  uint8_t before = Flags(p);
   if (p.node != kNoId) {
     Node& n = mutable_node(p.node);
     n.cpu_requested_millicores -= p.tmpl->cpu_request_millicores;
@@ -205,12 +243,14 @@ void Store::SetTerminalPhase(PodId id, PodPhase phase) {
   p.phase = phase;
   p.ready = false;
   p.started = false;
+  ApplyFlags(p, before);
   Notify(ObjectKind::kPod, id);
 }
 
 void Store::RemovePod(PodId id) {
   Pod& p = mutable_pod(id);
   RH_ASSERT(p.alive);
+  uint8_t before = Flags(p);
   bool terminal = p.phase == PodPhase::kSucceeded || p.phase == PodPhase::kFailed;
   if (p.node != kNoId) {
     Node& n = mutable_node(p.node);
@@ -225,6 +265,7 @@ void Store::RemovePod(PodId id) {
   p.alive = false;
   p.ready = false;
   p.started = false;
+  ApplyFlags(p, before);
   mutable_workload(p.workload).pods.erase(id);
   if (p.replica_set != kNoId) replica_sets_[p.replica_set]->pods.erase(id);
   --live_pods_;

@@ -63,6 +63,7 @@ struct Node {
   bool unschedulable = false;      // cordoned (spec.unschedulable)
   bool heartbeat_lost = false;     // kubelet silent (crash, partition, zone outage)
   bool spot_notice = false;        // interruption notice received
+  bool deleting = false;           // Node deletion requested: VM goes when pods are gone
   sim::Time created_at{};
   sim::Time ready_at = sim::Time::Max();
   sim::Time not_ready_at = sim::Time::Max();
@@ -132,6 +133,8 @@ struct Workload {
   bool preempt_never = false;
   std::set<PodId> pods;                  // every live pod object of the workload
   std::vector<ReplicaSetId> replica_sets;  // creation order (oldest first)
+  // Kept by the store: pods Active(), Active() and Ready, alive and not finished.
+  int32_t active_pods = 0, ready_pods = 0, nonterminal_pods = 0;
   // Status (filled by the workload controllers).
   int32_t status_replicas = 0, ready_replicas = 0, available_replicas = 0, updated_replicas = 0;
   RolloutStatus rollout;
@@ -139,6 +142,7 @@ struct Workload {
   int32_t job_runs = 0;                  // CronJob: runs started; Job: pods succeeded
   int32_t job_failures = 0;
   bool job_done = false;
+  int32_t stable_revision = 0;           // StatefulSet currentRevision
 };
 
 struct ReplicaSet {
@@ -148,9 +152,13 @@ struct ReplicaSet {
   int32_t spec_replicas = 0;
   // deployment.kubernetes.io/max-replicas: d.replicas + surge when last scaled.
   int32_t max_replicas_annotation = 0;
+  // deployment.kubernetes.io/desired-replicas: d.replicas when last synced.
+  int32_t desired_replicas_annotation = 0;
   sim::Time created_at{};
   std::set<PodId> pods;
   bool alive = true;
+  // Kept by the store: pods Active(), and Active() and Ready.
+  int32_t active_pods = 0, ready_pods = 0;
 };
 
 struct Pdb {
@@ -230,6 +238,10 @@ class Store {
   void SetTerminalPhase(PodId pod, PodPhase phase);
   // Removes the pod object (containers gone). REQUIRES: alive.
   void RemovePod(PodId pod);
+  // Sets the Ready condition (ready_since = now when it turns true). Every
+  // writer of Pod::ready goes through here so the counters stay exact. The
+  // caller notifies.
+  void SetReady(PodId pod, bool ready, sim::Time now);
   std::string PodName(PodId pod) const;
 
   // --- PDBs
@@ -260,6 +272,9 @@ class Store {
 
  private:
   void CountPod(const Pod& pod, int32_t delta);
+  // Owner counters (active / ready / nonterminal) around a pod mutation.
+  static uint8_t Flags(const Pod& p);
+  void ApplyFlags(const Pod& p, uint8_t before);
 
   ClusterConfig config_;
   std::vector<std::string> zones_;

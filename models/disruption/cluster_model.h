@@ -9,6 +9,7 @@
 //
 // Ownership: ClusterModel owns the store and the controllers; it borrows the
 // Simulation and the optional UsageBoard, which must outlive it.
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -134,13 +135,26 @@ class ClusterModel {
 
   // --- figures
   void Summarize(ClusterSummary& summary) const;
+  // One record per Deployment rollout (template change) so far.
+  void SummarizeRollouts(std::vector<RolloutRecord>& rollouts) const;
   // Current cost rate of all live nodes (USD per hour).
   double CostPerHour() const;
+  int64_t pods_pending() const { return pods_pending_; }
+  int64_t evictions() const;
+  int64_t spot_interruptions() const;
+  // Evictions allowed by the API that left a PDB below desiredHealthy (must be 0).
+  int64_t pdb_budget_violations() const;
+
+  // The controllers, for tests, benchmarks and invariant checkers.
+  Scheduler& scheduler() { return *scheduler_; }
+  const Scheduler& scheduler() const { return *scheduler_; }
+  const DeploymentController& deployments() const { return *deployments_; }
 
  private:
-  void Wire();
+  void OnWatch(const WatchEvent& e);
+  void RegisterWorkloadSeries(WorkloadId w);
   void RegisterSeries();
-  void AccrueCost();
+  WorkloadId CreateWorkload(const WorkloadSpec& spec);
 
   sim::Simulation& sim_;
   const UsageBoard* usage_;
@@ -157,6 +171,10 @@ class ClusterModel {
   std::unique_ptr<DisruptionController> disruption_;
   std::unique_ptr<DrainController> drain_;
   std::unique_ptr<SpotController> spot_;
+  std::vector<uint8_t> counted_pending_;  // per pod: counted in pods_pending_
+  int64_t pods_pending_ = 0;
+  int64_t pods_max_ = 0;
+  int64_t nodes_max_ = 0;
 };
 
 }  // namespace rehearsal::models
