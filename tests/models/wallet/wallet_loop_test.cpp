@@ -1,0 +1,403 @@
+// The wallet in the loop, standalone: a Simulation, a fixed placement, and
+// faults injected by calls. Runs are small (seconds of simulated time, a
+// hundred sampled players) so hundreds of seeds stay fast.
+#include "models/wallet/wallet_loop.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <set>
+
+#include "models/wallet/patroni_math.h"
+#include "wallet-engine/invariants.h"
+
+namespace rehearsal::models::wallet {
+namespace {
+
+using sim::Duration;
+using sim::Time;
+
+// A short lease keeps a failover inside a few simulated seconds; every
+// other rule (modes, promotion, fencing) is the same as with the defaults.
+WalletLoopConfig SmallConfig(ReplicationMode mode, int32_t replicas,
+                             std::vector<std::string> zones) {
+  WalletLoopConfig c;
+  c.replication = mode;
+  c.replicas = replicas;
+  c.zones = std::move(zones);
+  c.players = 10000;
+  c.sample_one_in = 100;  // 100 players
+  c.bets_per_s = 10000;   // 100 bets/s through the engines
+  c.round_time_mean = Duration::Millis(500);
+  c.failover.ttl = Duration::Seconds(3);
+  c.failover.loop_wait = Duration::Seconds(1);
+  c.failover.retry_timeout = Duration::Seconds(1);
+  c.failover.promote_time = Duration::Millis(200);
+  c.failover.reroute_delay = Duration::Millis(300);
+  return c;
+}
+
+// Acknowledged ids (as providers saw them) that `ledger` does not hold.
+std::set<::wallet::Id128> MissingAcked(const WalletLoop& loop, const ::wallet::Ledger& ledger) {
+  std::set<::wallet::Id128> missing;
+  for (const AckedOp& a : loop.acked_ops())
+    if (ledger.FindEntry(a.id) == nullptr) missing.insert(a.id);
+  return missing;
+}
+
+TEST(WalletLoop, MovesMoneyAndKeepsEveryInvariant) {
+  sim::Simulation sim(7);
+  WalletLoop loop(sim, SmallConfig(ReplicationMode::kAsync, 3, {"a", "b", "c"}));
+  loop.StartStandalone();
+  sim.RunUntil(Time{Duration::Seconds(20).us});
+  loop.Finish();
+  const WalletLoopStats& s = loop.stats();
+  EXPECT_GT(s.bets, 1500u);
+  EXPECT_GT(s.bets_ok, s.bets / 2);
+  EXPECT_GT(s.wins, 1000u);
+  EXPECT_GT(s.ops_acked, 3000u);
+  EXPECT_GT(s.audited_ids, 3000u);
+  EXPECT_EQ(s.duplicate_payouts, 0u);
+  EXPECT_EQ(s.duplicate_charges, 0u);
+  EXPECT_TRUE(loop.invariants_ok()) << loop.violations().front();
+  ASSERT_NE(loop.ledger(0), nullptr);
+  EXPECT_EQ(::wallet::CheckLedgerInvariants(*loop.ledger(0)), "");
+}
+
+TEST(WalletLoop, StandbysMatchThePrimaryOnceTrafficStops) {
+  sim::Simulation sim(11);
+  WalletLoopConfig c = SmallConfig(ReplicationMode::kAsync, 3, {"a", "b", "c"});
+  c.bets_per_s_fn = [](Time t) { return t < Time{Duration::Seconds(5).us} ? 10000.0 : 0.0; };
+  WalletLoop loop(sim, c);
+  loop.StartStandalone();
+  sim.RunUntil(Time{Duration::Seconds(60).us});
+  loop.Finish();
+  // Spec invariant 9: engines at the same sequence number hash the same.
+  const uint64_t seq = loop.durable_seq(0);
+  EXPECT_GT(seq, 100u);
+  for (int32_t i = 1; i < 3; ++i) {
+    EXPECT_EQ(loop.durable_seq(i), seq);
+    EXPECT_EQ(loop.ledger(i)->StateHash(), loop.ledger(0)->StateHash());
+  }
+  EXPECT_TRUE(loop.invariants_ok());
+}
+
+// Issue 7: sync mode, k = 1 standby in another zone; a zone outage of the
+// primary loses zero acknowledged transfers, over >= 200 seeds.
+TEST(WalletLoop, SyncModeZoneOutageLosesNothingOver200Seeds) {
+  int failovers = 0;
+  for (uint64_t seed = 1; seed <= 200; ++seed) {
+    sim::Simulation sim(seed);
+    WalletLoopConfig c = SmallConfig(ReplicationMode::kSync, 2, {"a", "b"});
+    c.bets_per_s = 5000;
+    c.replication_latency = Duration::Millis(1 + static_cast<int64_t>(seed % 20));
+    WalletLoop loop(sim, c);
+    loop.set_keep_acked_ids(true);
+    std::set<::wallet::Id128> missing_at_promotion;
+    bool promoted = false;
+    loop.set_promotion_observer([&](const FailoverRecord& rec) {
+      promoted = true;
+      missing_at_promotion = MissingAcked(loop, *loop.ledger(rec.new_primary));
+    });
+    loop.StartStandalone();
+    sim.RunUntil(Time{Duration::Millis(1500 + static_cast<int64_t>(seed * 37 % 1000)).us});
+    loop.FailZone("a");
+    sim.RunUntil(Time{Duration::Seconds(12).us});
+    loop.Finish();
+    ASSERT_EQ(loop.failovers().size(), 1u) << "seed " << seed;
+    const FailoverRecord& rec = loop.failovers()[0];
+    ASSERT_TRUE(promoted) << "seed " << seed;
+    EXPECT_EQ(rec.new_primary, 1);
+    EXPECT_EQ(rec.rpo_transfers, 0) << "seed " << seed;
+    EXPECT_TRUE(missing_at_promotion.empty()) << "seed " << seed;
+    EXPECT_TRUE(rec.completed()) << "seed " << seed;
+    EXPECT_TRUE(loop.invariants_ok()) << "seed " << seed << ": " << loop.violations().front();
+    failovers += rec.completed() ? 1 : 0;
+  }
+  EXPECT_EQ(failovers, 200);
+}
+
+TEST(WalletLoop, QuorumModeZoneOutageLosesNothing) {
+  for (uint64_t seed = 1; seed <= 40; ++seed) {
+    sim::Simulation sim(seed);
+    WalletLoopConfig c = SmallConfig(ReplicationMode::kQuorum, 3, {"a", "b", "c"});
+    c.replication_latency = Duration::Millis(5);
+    WalletLoop loop(sim, c);
+    loop.set_keep_acked_ids(true);
+    std::set<::wallet::Id128> missing;
+    loop.set_promotion_observer(
+        [&](const FailoverRecord& rec) { missing = MissingAcked(loop, *loop.ledger(rec.new_primary)); });
+    loop.StartStandalone();
+    sim.RunUntil(Time{Duration::Millis(2000 + static_cast<int64_t>(seed * 53 % 1000)).us});
+    loop.FailZone("a");
+    sim.RunUntil(Time{Duration::Seconds(12).us});
+    loop.Finish();
+    ASSERT_EQ(loop.failovers().size(), 1u);
+    EXPECT_EQ(loop.failovers()[0].rpo_transfers, 0) << "seed " << seed;
+    EXPECT_TRUE(missing.empty()) << "seed " << seed;
+    EXPECT_TRUE(loop.invariants_ok()) << "seed " << seed;
+  }
+}
+
+// Async mode loses exactly the acknowledged suffix the standby had not
+// received: the reported count equals an independent count of
+// provider-acknowledged ids the promoted engine lacks, id for id.
+TEST(WalletLoop, AsyncModeLosesExactlyTheUnreceivedAcknowledgedSuffix) {
+  int64_t total_lost = 0;
+  for (uint64_t seed = 1; seed <= 30; ++seed) {
+    sim::Simulation sim(seed);
+    WalletLoopConfig c = SmallConfig(ReplicationMode::kAsync, 2, {"a", "b"});
+    c.bets_per_s = 40000;                             // 400 bets/s through the engines
+    c.replication_latency = Duration::Millis(40);     // a far standby
+    WalletLoop loop(sim, c);
+    loop.set_keep_acked_ids(true);
+    std::set<::wallet::Id128> missing;
+    uint64_t standby_seq = 0;
+    loop.set_promotion_observer([&](const FailoverRecord& rec) {
+      missing = MissingAcked(loop, *loop.ledger(rec.new_primary));
+      standby_seq = loop.durable_seq(rec.new_primary);
+    });
+    loop.StartStandalone();
+    sim.RunUntil(Time{Duration::Millis(2000 + static_cast<int64_t>(seed * 71 % 1000)).us});
+    loop.FailPrimary("test");
+    sim.RunUntil(Time{Duration::Seconds(10).us});
+    loop.Finish();
+    ASSERT_EQ(loop.failovers().size(), 1u);
+    const FailoverRecord& rec = loop.failovers()[0];
+    EXPECT_EQ(rec.rpo_transfers, static_cast<int64_t>(missing.size())) << "seed " << seed;
+    EXPECT_EQ(std::set<::wallet::Id128>(rec.lost_ids.begin(), rec.lost_ids.end()), missing)
+        << "seed " << seed;
+    EXPECT_EQ(rec.new_primary_seq, standby_seq);
+    EXPECT_LE(rec.new_primary_seq, rec.old_primary_seq);
+    // The lost operations were acknowledged within the last replication
+    // delay (40 ms) plus an fsync before the failure.
+    if (rec.rpo_transfers > 0) {
+      EXPECT_LT(rec.rpo_s, 0.1) << "seed " << seed;
+    }
+    total_lost += rec.rpo_transfers;
+    EXPECT_TRUE(loop.invariants_ok()) << "seed " << seed << ": " << loop.violations().front();
+  }
+  EXPECT_GT(total_lost, 30);  // ~40 ms of 400 ops/s in flight per failure
+}
+
+FailoverRecord NodeLossRecord(uint64_t seed, FailoverConfig failover) {
+  sim::Simulation sim(seed);
+  WalletLoopConfig c = SmallConfig(ReplicationMode::kAsync, 3, {"a", "b", "c"});
+  c.bets_per_s = 5000;
+  c.failover = failover;
+  WalletLoop loop(sim, c);
+  loop.StartStandalone();
+  sim.RunUntil(Time{Duration::Seconds(30).us + static_cast<int64_t>(seed * 7919 % 10000) * 1000});
+  loop.FailNode(1);  // pod 0 (the primary) is on node 1
+  sim.RunUntil(Time{Duration::Seconds(100).us});
+  loop.Finish();
+  EXPECT_TRUE(loop.invariants_ok());
+  EXPECT_EQ(loop.failovers().size(), 1u);
+  return loop.failovers().empty() ? FailoverRecord{} : loop.failovers()[0];
+}
+
+// Issue 7: with Patroni's defaults the RTO after a node loss is the 20-40 s
+// detection window plus election, promotion and re-routing; a shorter lease
+// shortens it as its own window predicts.
+TEST(WalletLoop, RtoWithDefaultPatroniSettingsAndWithAShorterLease) {
+  FailoverConfig defaults;
+  FailoverConfig short_lease;
+  short_lease.ttl = Duration::Seconds(10);
+  short_lease.loop_wait = Duration::Seconds(3);
+  short_lease.retry_timeout = Duration::Seconds(3);
+  double sum_default = 0, sum_short = 0, min_det = 1e9, max_det = 0;
+  const int kSeeds = 12;
+  for (uint64_t seed = 1; seed <= kSeeds; ++seed) {
+    for (const auto& [cfg, sum] : {std::pair{defaults, &sum_default}, {short_lease, &sum_short}}) {
+      const FailoverRecord r = NodeLossRecord(seed, cfg);
+      ASSERT_TRUE(r.completed()) << "seed " << seed;
+      const DetectionWindow w = DetectionBounds(cfg);
+      const Duration detection = r.detected_at - r.failed_at;
+      EXPECT_GE(detection, w.min) << "seed " << seed;
+      EXPECT_LE(detection, w.max) << "seed " << seed;
+      const Duration election = r.leader_key_at - r.detected_at;
+      EXPECT_LE(election, cfg.dcs_round_trip + Duration::Millis(10));
+      const Duration catchup = r.promoted_at - r.leader_key_at;
+      EXPECT_GE(catchup, cfg.promote_time);
+      EXPECT_LE(catchup, cfg.promote_time + Duration::Millis(50));
+      const Duration reroute = r.first_ack_at - r.promoted_at;
+      EXPECT_GE(reroute, cfg.reroute_delay);
+      EXPECT_LE(reroute, cfg.reroute_delay + Duration::Millis(500));  // next write at 50/s
+      const Duration rto = r.first_ack_at - r.failed_at;
+      EXPECT_EQ(rto, detection + election + catchup + reroute);
+      EXPECT_LE(rto, w.max + cfg.promote_time + cfg.reroute_delay + Duration::Seconds(1));
+      *sum += rto.seconds();
+      if (cfg.ttl == defaults.ttl) {
+        min_det = std::min(min_det, detection.seconds());
+        max_det = std::max(max_det, detection.seconds());
+      }
+    }
+  }
+  // Means: defaults ~30 + 3 s, short lease ~10 + 3 s.
+  EXPECT_NEAR(sum_default / kSeeds, 33.0, 5.0);
+  EXPECT_NEAR(sum_short / kSeeds, 13.0, 2.5);
+  EXPECT_GT(max_det - min_det, 5.0);  // the phase of the loops matters
+}
+
+TEST(WalletLoop, ManagedProfileFailsOverWithinItsDistribution) {
+  for (uint64_t seed = 1; seed <= 5; ++seed) {
+    sim::Simulation sim(seed);
+    WalletLoopConfig c = SmallConfig(ReplicationMode::kSync, 2, {"a", "b"});
+    c.bets_per_s = 2000;
+    c.failover = FailoverConfig{};
+    c.failover.managed = true;
+    WalletLoop loop(sim, c);
+    loop.StartStandalone();
+    sim.RunUntil(Time{Duration::Seconds(5).us});
+    loop.FailPrimary();
+    sim.RunUntil(Time{Duration::Seconds(140).us});
+    loop.Finish();
+    ASSERT_EQ(loop.failovers().size(), 1u);
+    const FailoverRecord& r = loop.failovers()[0];
+    ASSERT_TRUE(r.completed());
+    const double promoted_s = (r.promoted_at - r.failed_at).seconds();
+    EXPECT_GE(promoted_s, 60.0);
+    EXPECT_LE(promoted_s, 120.1);
+    EXPECT_EQ(r.rpo_transfers, 0);
+  }
+}
+
+// Providers retry a timed-out callback with the SAME transaction id: the
+// engine answers `exists` and nobody is charged or paid twice. With the
+// anti-pattern (a fresh key per retry) the same slow disk pays twice.
+WalletLoopStats SlowDiskRun(bool fresh_keys, uint64_t seed) {
+  sim::Simulation sim(seed);
+  WalletLoopConfig c = SmallConfig(ReplicationMode::kAsync, 1, {"a"});
+  c.retry_with_fresh_key = fresh_keys;
+  c.bets_per_s = 2000;
+  c.win_probability = 0.9;
+  WalletLoop loop(sim, c);
+  loop.StartStandalone();
+  sim.RunUntil(Time{Duration::Seconds(2).us});
+  // fsync takes 1.2 s for 6 s: replies come after the provider's 1 s retry.
+  loop.SlowDisk(0, Duration::Millis(1200), Duration::Seconds(6));
+  sim.RunUntil(Time{Duration::Seconds(30).us});
+  loop.Finish();
+  EXPECT_TRUE(loop.invariants_ok()) << loop.violations().front();
+  return loop.stats();
+}
+
+TEST(WalletLoop, ProviderRetriesWithTheSameKeyNeverPayTwice) {
+  const WalletLoopStats s = SlowDiskRun(false, 3);
+  EXPECT_GT(s.retries, 20u);
+  EXPECT_GT(s.duplicates_rejected, 10u);
+  EXPECT_GT(s.slow_replies, 20u);
+  EXPECT_EQ(s.duplicate_payouts, 0u);
+  EXPECT_EQ(s.duplicate_charges, 0u);
+}
+
+TEST(WalletLoop, AntiPatternFreshKeysPayTwice) {
+  const WalletLoopStats s = SlowDiskRun(true, 3);
+  EXPECT_GT(s.retries, 20u);
+  EXPECT_GT(s.duplicate_payouts, 0u);
+  EXPECT_GT(s.duplicate_payouts + s.duplicate_charges, 5u);
+}
+
+TEST(WalletLoop, SameSeedSameDigestEnginesIncluded) {
+  auto run = [](uint64_t seed) {
+    sim::Simulation sim(seed);
+    WalletLoop loop(sim, SmallConfig(ReplicationMode::kAsync, 3, {"a", "b", "c"}));
+    loop.StartStandalone();
+    sim.RunUntil(Time{Duration::Seconds(3).us});
+    loop.FailZone("a");
+    sim.RunUntil(Time{Duration::Seconds(15).us});
+    loop.Finish();
+    RunSummary summary;
+    loop.Summarize(summary);
+    return std::pair{sim.digest(), summary.wallet.state_hash};
+  };
+  const auto a = run(42), b = run(42), c = run(43);
+  EXPECT_EQ(a, b);
+  EXPECT_NE(a.first, c.first);
+  EXPECT_NE(a.second, c.second);
+  EXPECT_FALSE(a.second.empty());
+}
+
+TEST(WalletLoop, SummaryCarriesTheFailoverSplit) {
+  sim::Simulation sim(5);
+  WalletLoop loop(sim, SmallConfig(ReplicationMode::kSync, 3, {"a", "b", "c"}));
+  loop.StartStandalone();
+  sim.RunUntil(Time{Duration::Seconds(3).us});
+  loop.FailZone("a");
+  sim.RunUntil(Time{Duration::Seconds(15).us});
+  loop.Finish();
+  RunSummary s;
+  loop.Summarize(s);
+  EXPECT_TRUE(s.wallet.enabled);
+  EXPECT_EQ(s.wallet.replication, "sync");
+  EXPECT_TRUE(s.wallet.invariants_ok);
+  ASSERT_EQ(s.wallet.failovers.size(), 1u);
+  const FailoverSummary& f = s.wallet.failovers[0];
+  EXPECT_NEAR(f.rto_s, f.detection_s + f.election_s + f.catchup_s + f.reroute_s, 1e-6);
+  EXPECT_EQ(f.rpo_transfers, 0);
+  EXPECT_GT(s.wallet.transfers, 0u);
+  EXPECT_NE(s.wallet.sampling.find("1 in 100"), std::string::npos);
+  bool logged = false;
+  for (const auto& r : sim.recorder().log()) logged = logged || r.kind == "WalletFailover";
+  EXPECT_TRUE(logged);
+}
+
+TEST(WalletLoop, ClusterEndpointsBootstrapReseedAndFailOver) {
+  sim::Simulation sim(9);
+  WalletLoopConfig c = SmallConfig(ReplicationMode::kSync, 3, {"a", "b", "c"});
+  WalletLoop loop(sim, c);
+  loop.StartTraffic();
+  auto ready = [&](PodId pod, NodeId node, const std::string& zone) {
+    EndpointInfo e;
+    e.pod = pod;
+    e.node = node;
+    e.zone = zone;
+    e.service = "wallet";
+    loop.OnEndpointChange(e, EndpointChange::kReady, sim.now());
+    return e;
+  };
+  const EndpointInfo p0 = ready(11, 1, "a");
+  sim.RunUntil(Time{Duration::Seconds(1).us});
+  ready(12, 2, "b");
+  ready(13, 3, "c");
+  EndpointInfo other = p0;
+  other.service = "gaming-api";
+  loop.OnEndpointChange(other, EndpointChange::kKilled, sim.now());  // not ours
+  sim.RunUntil(Time{Duration::Seconds(4).us});
+  EXPECT_EQ(loop.pods(), 3);
+  EXPECT_EQ(loop.primary(), 0);
+  EXPECT_EQ(loop.stats().reseeds, 2u);
+  loop.OnEndpointChange(p0, EndpointChange::kKilled, sim.now());
+  sim.RunUntil(Time{Duration::Seconds(15).us});
+  ready(14, 4, "a");  // the StatefulSet brings wallet-0 back: a new standby
+  sim.RunUntil(Time{Duration::Seconds(20).us});
+  loop.Finish();
+  ASSERT_EQ(loop.failovers().size(), 1u);
+  EXPECT_TRUE(loop.failovers()[0].completed());
+  EXPECT_EQ(loop.failovers()[0].rpo_transfers, 0);
+  EXPECT_EQ(loop.pods(), 4);
+  EXPECT_EQ(loop.stats().reseeds, 3u);
+  EXPECT_TRUE(loop.invariants_ok()) << loop.violations().front();
+}
+
+TEST(WalletLoop, PartitionStallsSyncWritesAndHealsWithoutLoss) {
+  sim::Simulation sim(4);
+  WalletLoopConfig c = SmallConfig(ReplicationMode::kSync, 2, {"a", "b"});
+  WalletLoop loop(sim, c);
+  loop.StartStandalone();
+  sim.RunUntil(Time{Duration::Seconds(2).us});
+  const uint64_t acked_before = loop.stats().ops_acked;
+  loop.Partition("a", "b", Duration::Seconds(5));
+  sim.RunUntil(Time{Duration::Seconds(6).us});
+  // Sync writes wait for the standby: nothing new is acknowledged (beyond
+  // what was already on its way) while the link is cut.
+  EXPECT_LE(loop.stats().ops_acked, acked_before + 50);
+  sim.RunUntil(Time{Duration::Seconds(20).us});
+  loop.Finish();
+  EXPECT_GT(loop.stats().ops_acked, acked_before + 500);
+  EXPECT_GT(loop.stats().bets_rolled_back, 0u);
+  EXPECT_TRUE(loop.invariants_ok()) << loop.violations().front();
+}
+
+}  // namespace
+}  // namespace rehearsal::models::wallet
