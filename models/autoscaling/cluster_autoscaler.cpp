@@ -1,0 +1,337 @@
+#include "models/autoscaling/cluster_autoscaler.h"
+
+#include <algorithm>
+
+#include "sim/assert.h"
+
+namespace rehearsal::models::autoscaling {
+namespace {
+
+bool IsDaemonSetPod(const Store& store, const Pod& p) {
+  return store.HasWorkload(p.workload) &&
+         store.workload(p.workload).spec.kind == WorkloadKind::kDaemonSet;
+}
+
+}  // namespace
+
+ClusterAutoscaler::ClusterAutoscaler(sim::Simulation& sim, ClusterModel& cluster,
+                                     const ClusterAutoscalerConfig& config)
+    : sim_(sim), cluster_(cluster), config_(config), rng_(sim.Stream("ca/expander")),
+      kind_(sim.RegisterKind("ca.scan")) {
+  RH_ASSERT(config_.scan_interval.us > 0);
+  sim_.ScheduleIn(config_.scan_interval, kind_, 0, [this] { OnTimer(); });
+}
+
+void ClusterAutoscaler::OnTimer() {
+  Scan();
+  sim_.ScheduleIn(config_.scan_interval, kind_, 0, [this] { OnTimer(); });
+}
+
+NodeTemplate ClusterAutoscaler::Template(int32_t pool) const {
+  const Store& store = cluster_.store();
+  const NodePoolConfig& cfg = store.config().pools[static_cast<size_t>(pool)];
+  NodeTemplate t;
+  t.group = cfg.name;
+  t.cpu_millicores = cfg.cpu_millicores;
+  t.memory_bytes = cfg.memory_bytes;
+  t.pods_max = cfg.pods_max;
+  t.price_per_node_hour = cfg.price_per_hour_usd;
+  // DaemonSet pods land on every new node (node selectors are ignored here).
+  for (WorkloadId w = 1; w <= store.workload_count(); ++w) {
+    if (!store.HasWorkload(w)) continue;
+    const Workload& wl = store.workload(w);
+    if (wl.spec.kind != WorkloadKind::kDaemonSet) continue;
+    t.daemonset_cpu_millicores += wl.spec.pod.cpu_request_millicores;
+    t.daemonset_memory_bytes += wl.spec.pod.memory_request_bytes;
+    t.daemonset_pods += 1;
+  }
+  return t;
+}
+
+void ClusterAutoscaler::Scan() {
+  sim::Time now = sim_.now();
+  CheckProvisioning(now);
+  bool scaled_up = ScaleUp(now);
+  if (!scaled_up && config_.scale_down_enabled) ScaleDown(now);
+}
+
+void ClusterAutoscaler::CheckProvisioning(sim::Time now) {
+  const Store& store = cluster_.store();
+  std::vector<NodeId> late;
+  for (NodeId id : store.live_nodes()) {
+    const Node& n = store.node(id);
+    if (n.state == NodeState::kProvisioning && !n.deleting &&
+        n.created_at + config_.max_node_provision_time <= now)
+      late.push_back(id);
+  }
+  for (NodeId id : late) {
+    const Node& n = store.node(id);
+    int32_t pool = n.pool;
+    ++stats_.provision_timeouts;
+    backoff_until_[pool] = now + config_.node_group_backoff;
+    sim_.recorder().Log(now, "ClusterAutoscaler", "node/" + n.name,
+                        "node " + n.name + " not ready within " +
+                            sim::FormatDuration(config_.max_node_provision_time) +
+                            ": deleted; pool " + store.config().pools[static_cast<size_t>(pool)].name +
+                            " backs off for " + sim::FormatDuration(config_.node_group_backoff));
+    cluster_.DeleteNode(id);
+  }
+}
+
+bool ClusterAutoscaler::ScaleUp(sim::Time now) {
+  const Store& store = cluster_.store();
+  std::vector<PodId> pending = cluster_.UnschedulablePods();
+  if (pending.empty()) return false;
+  int32_t pools = store.pool_count();
+  // Pods that an upcoming (provisioning) node will take are not counted again.
+  std::vector<int32_t> upcoming(static_cast<size_t>(pools), 0);
+  std::vector<int32_t> live(static_cast<size_t>(pools), 0);
+  for (NodeId id : store.live_nodes()) {
+    const Node& n = store.node(id);
+    if (n.deleting) continue;
+    ++live[static_cast<size_t>(n.pool)];
+    if (n.state == NodeState::kProvisioning) ++upcoming[static_cast<size_t>(n.pool)];
+  }
+  std::vector<bool> taken(pending.size(), false);
+  // Filter out pods that fit existing Ready nodes (the scheduler will place
+  // them on its next attempt: e.g. a node that just became Ready).
+  struct Free {
+    NodeId id;
+    int64_t cpu, mem;
+    int32_t pods;
+  };
+  std::vector<Free> free;
+  for (NodeId id : store.live_nodes()) {
+    const Node& n = store.node(id);
+    if (!n.AcceptsPods() || n.deleting || n.heartbeat_lost) continue;
+    free.push_back({id, n.cpu_allocatable_millicores - n.cpu_requested_millicores,
+                    n.memory_allocatable_bytes - n.memory_requested_bytes,
+                    n.pods_allocatable - n.pods_count});
+  }
+  for (size_t i = 0; i < pending.size(); ++i) {
+    const Pod& p = store.pod(pending[i]);
+    for (auto& f : free) {
+      const Node& n = store.node(f.id);
+      if (f.pods < 1 || f.cpu < p.tmpl->cpu_request_millicores ||
+          f.mem < p.tmpl->memory_request_bytes || !cluster_.PodFitsNewNode(pending[i], n.pool, n.zone))
+        continue;
+      f.cpu -= p.tmpl->cpu_request_millicores;
+      f.mem -= p.tmpl->memory_request_bytes;
+      f.pods -= 1;
+      taken[i] = true;
+      break;
+    }
+  }
+  for (int32_t pool = 0; pool < pools; ++pool) {
+    if (upcoming[static_cast<size_t>(pool)] == 0) continue;
+    std::vector<CaPodRequest> reqs;
+    std::vector<size_t> index;
+    for (size_t i = 0; i < pending.size(); ++i) {
+      if (taken[i] || !cluster_.PodFitsNewNode(pending[i], pool)) continue;
+      const Pod& p = store.pod(pending[i]);
+      reqs.push_back({store.PodName(pending[i]), p.tmpl->cpu_request_millicores,
+                      p.tmpl->memory_request_bytes});
+      index.push_back(i);
+    }
+    BinpackResult r = EstimateBinpacking(Template(pool), reqs, upcoming[static_cast<size_t>(pool)]);
+    for (size_t k : r.scheduled) taken[index[k]] = true;
+  }
+  std::vector<ExpansionOption> options;
+  std::vector<int32_t> option_pool;
+  for (int32_t pool = 0; pool < pools; ++pool) {
+    const NodePoolConfig& cfg = store.config().pools[static_cast<size_t>(pool)];
+    auto b = backoff_until_.find(pool);
+    if (b != backoff_until_.end() && b->second > now) continue;
+    int32_t room = cfg.size_max - live[static_cast<size_t>(pool)];
+    if (room <= 0) continue;
+    std::vector<CaPodRequest> reqs;
+    for (size_t i = 0; i < pending.size(); ++i) {
+      if (taken[i] || !cluster_.PodFitsNewNode(pending[i], pool)) continue;
+      const Pod& p = store.pod(pending[i]);
+      reqs.push_back({store.PodName(pending[i]), p.tmpl->cpu_request_millicores,
+                      p.tmpl->memory_request_bytes});
+    }
+    if (reqs.empty()) continue;
+    NodeTemplate t = Template(pool);
+    BinpackResult r = EstimateBinpacking(t, reqs, room);
+    if (r.node_count == 0) continue;
+    ExpansionOption o;
+    o.group = cfg.name;
+    o.node_count = r.node_count;
+    o.pods_scheduled = static_cast<int32_t>(r.scheduled.size());
+    o.cpu_requested_millicores = r.cpu_requested_millicores;
+    o.memory_requested_bytes = r.memory_requested_bytes;
+    o.node_cpu_millicores = t.cpu_millicores;
+    o.node_memory_bytes = t.memory_bytes;
+    o.price_per_node_hour = t.price_per_node_hour;
+    options.push_back(o);
+    option_pool.push_back(pool);
+  }
+  if (options.empty()) return false;
+  std::vector<size_t> best = ApplyExpanderChain(config_.expanders, options, config_.priorities);
+  RH_ASSERT(!best.empty());
+  size_t pick = best.size() == 1 ? best[0] : best[rng_.Below(best.size())];
+  const ExpansionOption& o = options[pick];
+  int32_t accepted = cluster_.AddNodes(option_pool[pick], o.node_count);
+  if (accepted <= 0) {
+    backoff_until_[option_pool[pick]] = now + config_.node_group_backoff;
+    return false;
+  }
+  ++stats_.scale_ups;
+  stats_.nodes_added += accepted;
+  last_scale_up_ = now;
+  std::string expander;
+  for (size_t i = 0; i < config_.expanders.size(); ++i)
+    expander += (i ? "," : "") + std::string(ExpanderKindName(config_.expanders[i]));
+  sim_.recorder().Log(now, "ClusterAutoscaler", "pool/" + o.group,
+                      "scale-up: " + std::to_string(o.pods_scheduled) +
+                          " unschedulable pods -> +" + std::to_string(accepted) + " node(s) in " +
+                          o.group + " (expander " + expander + ", " +
+                          std::to_string(options.size()) + " option(s))");
+  sim_.MixDigest(static_cast<uint64_t>(option_pool[pick]) * 7919u + static_cast<uint64_t>(accepted));
+  return true;
+}
+
+std::string ClusterAutoscaler::BlockingReason(NodeId node, const std::vector<NodeId>& others) const {
+  const Store& store = cluster_.store();
+  const Node& n = store.node(node);
+  // Free capacity elsewhere for the "can every pod move" simulation (first fit).
+  struct Free {
+    int64_t cpu, mem;
+    int32_t pods;
+  };
+  std::vector<Free> free;
+  for (NodeId o : others) {
+    const Node& m = store.node(o);
+    free.push_back({m.cpu_allocatable_millicores - m.cpu_requested_millicores,
+                    m.memory_allocatable_bytes - m.memory_requested_bytes,
+                    m.pods_allocatable - m.pods_count});
+  }
+  for (PodId id : n.pods) {
+    const Pod& p = store.pod(id);
+    if (!p.alive || p.deleting || p.phase == models::PodPhase::kSucceeded || p.phase == models::PodPhase::kFailed)
+      continue;
+    CaPodFacts facts;
+    facts.name = store.PodName(id);
+    facts.daemonset = IsDaemonSetPod(store, p);
+    for (PdbId pdb : store.PdbsForWorkload(p.workload)) {
+      facts.has_pdb = true;
+      if (store.pdbs()[pdb - 1].disruptions_allowed < 1) facts.pdb_allows_disruption = false;
+    }
+    ScaleDownBlocker b = PodBlocksScaleDown(facts);
+    if (b != ScaleDownBlocker::kNone) return "pod " + facts.name + ": " + ScaleDownBlockerName(b);
+    if (facts.daemonset) continue;
+    bool placed = false;
+    for (auto& f : free) {
+      if (f.pods >= 1 && f.cpu >= p.tmpl->cpu_request_millicores &&
+          f.mem >= p.tmpl->memory_request_bytes) {
+        f.cpu -= p.tmpl->cpu_request_millicores;
+        f.mem -= p.tmpl->memory_request_bytes;
+        f.pods -= 1;
+        placed = true;
+        break;
+      }
+    }
+    if (!placed)
+      return "pod " + facts.name + ": " + ScaleDownBlockerName(ScaleDownBlocker::kNoPlaceToGo);
+  }
+  return "";
+}
+
+void ClusterAutoscaler::ScaleDown(sim::Time now) {
+  const Store& store = cluster_.store();
+  std::vector<NodeId> ready;
+  for (NodeId id : store.live_nodes()) {
+    const Node& n = store.node(id);
+    if (n.state == NodeState::kReady && !n.deleting && !n.unschedulable) ready.push_back(id);
+  }
+  std::map<NodeId, sim::Time> still_unneeded;
+  std::map<int32_t, int32_t> pool_size;
+  for (NodeId id : ready) ++pool_size[store.node(id).pool];
+  std::vector<NodeId> empty_to_remove;
+  NodeId drain_candidate = kNoId;
+  bool cooling_down = now < last_scale_up_ + config_.scale_down_delay_after_add ||
+                      now < last_failed_scale_down_ + config_.scale_down_delay_after_failure;
+  for (NodeId id : ready) {
+    const Node& n = store.node(id);
+    NodeUtilization u = ComputeNodeUtilization(n.cpu_requested_millicores, n.memory_requested_bytes,
+                                               n.cpu_allocatable_millicores,
+                                               n.memory_allocatable_bytes);
+    if (u.max >= config_.scale_down_utilization_threshold) {
+      kept_reason_.erase(id);
+      continue;
+    }
+    std::vector<NodeId> others;
+    for (NodeId o : ready)
+      if (o != id) others.push_back(o);
+    std::string reason = BlockingReason(id, others);
+    if (!reason.empty()) {
+      auto it = kept_reason_.find(id);
+      if (it == kept_reason_.end() || it->second != reason)
+        sim_.recorder().Log(now, "ClusterAutoscaler", "node/" + n.name,
+                            "scale-down: keeping node " + n.name + " (utilization " +
+                                std::to_string(static_cast<int>(u.max * 100)) + "%): " + reason);
+      kept_reason_[id] = reason;
+      continue;
+    }
+    kept_reason_.erase(id);
+    auto since = unneeded_since_.find(id);
+    sim::Time t0 = since == unneeded_since_.end() ? now : since->second;
+    still_unneeded[id] = t0;
+    if (now - t0 < config_.scale_down_unneeded_time || cooling_down || draining_) continue;
+    auto unremovable = unremovable_until_.find(id);
+    if (unremovable != unremovable_until_.end() && unremovable->second > now) continue;
+    const NodePoolConfig& cfg = store.config().pools[static_cast<size_t>(n.pool)];
+    if (pool_size[n.pool] <= cfg.size_min) continue;
+    bool empty = true;
+    for (PodId p : n.pods)
+      if (store.pod(p).alive && !IsDaemonSetPod(store, store.pod(p))) empty = false;
+    if (empty) {
+      if (static_cast<int32_t>(empty_to_remove.size()) < config_.max_empty_bulk_delete) {
+        empty_to_remove.push_back(id);
+        --pool_size[n.pool];
+      }
+    } else if (drain_candidate == kNoId) {
+      drain_candidate = id;
+      --pool_size[n.pool];
+    }
+  }
+  unneeded_since_ = std::move(still_unneeded);
+  for (NodeId id : empty_to_remove) {
+    ++stats_.nodes_removed;
+    sim_.recorder().Log(now, "ClusterAutoscaler", "node/" + store.node(id).name,
+                        "scale-down: removing empty node " + store.node(id).name + " (unneeded for " +
+                            sim::FormatDuration(now - unneeded_since_[id]) + ")");
+    unneeded_since_.erase(id);
+    cluster_.DeleteNode(id);
+  }
+  if (drain_candidate != kNoId) {
+    NodeId id = drain_candidate;
+    ++stats_.nodes_removed;
+    draining_ = true;
+    std::string name = store.node(id).name;
+    sim_.recorder().Log(now, "ClusterAutoscaler", "node/" + name,
+                        "scale-down: draining underutilized node " + name + " (unneeded for " +
+                            sim::FormatDuration(now - unneeded_since_[id]) + ")");
+    unneeded_since_.erase(id);
+    DrainOptions options;
+    options.respect_pdb = true;
+    options.timeout = config_.max_pod_eviction_time;
+    options.delete_node_when_drained = true;
+    cluster_.Drain(id, options, [this, id, name](DrainOutcome outcome) {
+      draining_ = false;
+      if (outcome == DrainOutcome::kTimedOut) {
+        ++stats_.drains_failed;
+        last_failed_scale_down_ = sim_.now();
+        unremovable_until_[id] = sim_.now() + config_.unremovable_recheck;
+        cluster_.Cordon(id, false);
+        sim_.recorder().Log(sim_.now(), "ClusterAutoscaler", "node/" + name,
+                            "scale-down of " + name + " failed: evictions refused for " +
+                                sim::FormatDuration(config_.max_pod_eviction_time) +
+                                "; node kept and uncordoned");
+      }
+    });
+  }
+}
+
+}  // namespace rehearsal::models::autoscaling

@@ -1,0 +1,72 @@
+#pragma once
+// The cluster autoscaler in the simulation (spec 7): every scan interval
+// (10 s) it
+//  - scales up for unschedulable pods: pods that fit upcoming nodes are left
+//    to them; the rest are binpacked onto each pool's template node
+//    (ca_calculator.h), the expander chain picks a pool (remaining ties drawn
+//    from the "ca/expander" RNG stream) and ClusterModel::AddNodes is called;
+//    nodes not Ready within max-node-provision-time (15 min) are deleted and
+//    their pool backs off;
+//  - otherwise scales down: a Ready node whose max(cpu, mem) requests /
+//    allocatable < 0.5 and whose pods can all move is unneeded; after 10 min
+//    unneeded (and 10 min after the last scale-up) it is removed: empty nodes
+//    in bulk, others drained one at a time through the eviction API (PDBs
+//    apply). A node kept because of a blocker has the reason logged.
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "models/autoscaling/autoscaling_config.h"
+#include "models/autoscaling/ca_calculator.h"
+#include "models/disruption/cluster_model.h"
+#include "sim/simulation.h"
+
+namespace rehearsal::models::autoscaling {
+
+struct ClusterAutoscalerStats {
+  int64_t scale_ups = 0;            // AddNodes calls
+  int64_t nodes_added = 0;
+  int64_t nodes_removed = 0;        // scale-down removals started
+  int64_t provision_timeouts = 0;
+  int64_t drains_failed = 0;
+};
+
+class ClusterAutoscaler {
+ public:
+  ClusterAutoscaler(sim::Simulation& sim, ClusterModel& cluster,
+                    const ClusterAutoscalerConfig& config);
+  ClusterAutoscaler(const ClusterAutoscaler&) = delete;
+  ClusterAutoscaler& operator=(const ClusterAutoscaler&) = delete;
+
+  // One scan now (the timer calls it every scan interval).
+  void Scan();
+  const ClusterAutoscalerStats& stats() const { return stats_; }
+  // Why each currently kept-but-underutilized node is kept ("" = not blocked).
+  const std::map<NodeId, std::string>& kept_reasons() const { return kept_reason_; }
+
+ private:
+  void OnTimer();
+  NodeTemplate Template(int32_t pool) const;
+  bool ScaleUp(sim::Time now);
+  void ScaleDown(sim::Time now);
+  void CheckProvisioning(sim::Time now);
+  // "" when every non-DaemonSet pod of the node can move; else the reason.
+  std::string BlockingReason(NodeId node, const std::vector<NodeId>& others) const;
+
+  sim::Simulation& sim_;
+  ClusterModel& cluster_;
+  ClusterAutoscalerConfig config_;
+  sim::Rng rng_;
+  sim::EventKind kind_;
+  ClusterAutoscalerStats stats_;
+  sim::Time last_scale_up_ = sim::Time{INT64_MIN / 2};
+  sim::Time last_failed_scale_down_ = sim::Time{INT64_MIN / 2};
+  std::map<int32_t, sim::Time> backoff_until_;      // pool -> time
+  std::map<NodeId, sim::Time> unneeded_since_;
+  std::map<NodeId, sim::Time> unremovable_until_;
+  std::map<NodeId, std::string> kept_reason_;
+  bool draining_ = false;
+};
+
+}  // namespace rehearsal::models::autoscaling
