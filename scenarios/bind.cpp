@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "models/traffic/load_profile.h"
+#include "models/wallet/wallet_loop.h"
 #include "models/world/components.h"
 
 namespace rehearsal::scenarios {
@@ -482,8 +483,34 @@ sim::Result<bool> ApplyFault(models::World& world, const Fault& fault) {
     }
     case FaultType::kWalletPrimaryLoss:
     case FaultType::kDiskFault:
-    case FaultType::kPartition:
-      return fail("needs the wallet in the loop, which this build does not bind yet");
+    case FaultType::kPartition: {
+      auto* wallet = world.Find<models::wallet::WalletLoop>();
+      if (wallet == nullptr) return fail("the scenario has no wallet (wallet.enabled: false)");
+      if (fault.type == FaultType::kWalletPrimaryLoss) {
+        if (wallet->primary() < 0) return fail("the wallet has no primary right now");
+        detail = "primary wallet-" + std::to_string(wallet->primary()) + " lost";
+        wallet->FailPrimary("wallet-primary-loss");
+      } else if (fault.type == FaultType::kPartition) {
+        if (fault.zones.size() != 2) return fail("a partition needs exactly two zones");
+        sim::Duration d = fault.duration.us > 0 ? fault.duration : world.end_time() - world.sim().now();
+        wallet->Partition(fault.zones[0], fault.zones[1], d);
+        detail = fault.zones[0] + " <-> " + fault.zones[1] + " cut for " + sim::FormatDuration(d);
+      } else {
+        if (fault.mode != DiskFaultMode::kSlowFsync)
+          return fail("only disk mode slow-fsync is simulated in the loop (torn, lost and flipped "
+                      "writes are exercised by the wallet engine's own swarm tests)");
+        int32_t ordinal = wallet->primary();
+        if (!fault.target.empty()) {
+          auto dash = fault.target.rfind('-');
+          ordinal = std::atoi(fault.target.c_str() + (dash == std::string::npos ? 0 : dash + 1));
+        }
+        if (ordinal < 0 || ordinal >= wallet->pods()) return fail("no wallet pod `" + fault.target + "`");
+        sim::Duration d = fault.duration.us > 0 ? fault.duration : world.end_time() - world.sim().now();
+        wallet->SlowDisk(ordinal, fault.slow_by, d);
+        detail = "fsync +" + sim::FormatDuration(fault.slow_by) + " on wallet-" + std::to_string(ordinal);
+      }
+      break;
+    }
   }
   world.sim().recorder().Log(world.sim().now(), "FaultInjected",
                              std::string(ToString(fault.type)) + "/" +
@@ -492,6 +519,34 @@ sim::Result<bool> ApplyFault(models::World& world, const Fault& fault) {
   if (timeline != nullptr)
     timeline->Record(RecordOf(world, fault, fault.service.empty() ? ZoneOrPool(fault) : fault.service, detail));
   return true;
+}
+
+// ---------------------------------------------------------------- wallet
+
+models::wallet::WalletLoopConfig BindWallet(const Scenario& scenario) {
+  const WalletSpec& w = scenario.wallet;
+  models::wallet::WalletLoopConfig c;
+  c.service = w.service;
+  switch (w.replication) {
+    case Replication::kAsync: c.replication = models::wallet::ReplicationMode::kAsync; break;
+    case Replication::kSync: c.replication = models::wallet::ReplicationMode::kSync; break;
+    case Replication::kQuorum: c.replication = models::wallet::ReplicationMode::kQuorum; break;
+  }
+  c.replicas = static_cast<int32_t>(w.replicas);
+  c.zones = !w.zones.empty() ? w.zones : scenario.cluster.zones;
+  c.failover.ttl = w.failover.ttl;
+  c.failover.loop_wait = w.failover.loop_wait;
+  c.failover.retry_timeout = w.failover.retry_timeout;
+  c.failover.maximum_lag_on_failover_bytes = w.failover.maximum_lag_on_failover_bytes;
+  c.group_commit_max_batch = w.group_commit_max_batch;
+  c.group_commit_max_delay = w.group_commit_max_delay;
+  c.fsync_latency = w.fsync_latency;
+  c.replication_latency = w.replication_latency;
+  c.players = w.players;
+  // sampling 0.01 = one player in 100 has real money moving.
+  c.sample_one_in = w.sampling > 0 ? std::max<int64_t>(1, std::llround(1.0 / w.sampling)) : 1;
+  c.retry_with_fresh_key = w.retry_with_fresh_key;
+  return c;
 }
 
 // The scenario's timeline, owned by the world so that scheduled events can
@@ -525,6 +580,29 @@ sim::Result<std::unique_ptr<models::World>> BuildWorld(const Scenario& scenario,
     auto& component = world->Emplace<TrafficComponent>(std::move(traffic.value()));
     cluster.model().AddEndpointListener(&component.model());
     component.model().Start();
+  }
+
+  if (scenario.wallet.enabled) {
+    models::wallet::WalletLoopConfig config = BindWallet(scenario);
+    auto* traffic = world->Find<TrafficComponent>();
+    bool served = false;
+    if (traffic != nullptr)
+      for (const auto& svc : traffic->model().config().services) served = served || svc.name == config.service;
+    if (served) {
+      const tr::TrafficModel* model = &traffic->model();
+      std::string service = config.service;
+      config.bets_per_s_fn = [model, service](sim::Time t) { return model->ArrivalRate(service, t); };
+    }
+    auto& wallet = world->Emplace<models::wallet::WalletLoop>(sim, std::move(config));
+    const Service* host = scenario.FindService(scenario.wallet.service);
+    if (host != nullptr && host->kind == WorkloadKind::kStatefulSet) {
+      // The wallet StatefulSet's pods host the engines: they arrive, move
+      // and die with the cluster.
+      cluster.model().AddEndpointListener(&wallet);
+      wallet.StartTraffic();
+    } else {
+      wallet.StartStandalone();
+    }
   }
 
   models::World* w = world.get();
