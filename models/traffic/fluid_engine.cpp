@@ -68,7 +68,8 @@ double GammaTail(double mean, double variance, double x) {
 
 namespace {
 
-constexpr uint32_t kNone = UINT32_MAX;
+// Rounds a non-negative count or duration to the nearest integer.
+inline int64_t Round(double x) { return static_cast<int64_t>(x + 0.5); }
 
 // Probability grid the fitted latency distribution is discretised on: fine
 // where percentiles are read (p95, p99), coarse in the body.
@@ -83,9 +84,9 @@ struct Grid {
         weight.push_back(w);
       }
     };
-    add(0.0, 0.9, 90);
-    add(0.9, 0.99, 36);
-    add(0.99, 1.0, 20);
+    add(0.0, 0.9, 45);
+    add(0.9, 0.99, 27);
+    add(0.99, 1.0, 15);
   }
 };
 const Grid& TheGrid() {
@@ -130,6 +131,7 @@ struct Node {
   std::array<uint64_t, kCauseCount> rec_err{};
   // Latency distribution being accumulated.
   double pt_mean = -1, pt_var = 0;
+  std::vector<int64_t> pt_us;  // the grid's latency values for (pt_mean, pt_var)
   std::vector<double> acc;
   double arrivals_window = 0;
   double arrival_rate = 0;
@@ -137,6 +139,7 @@ struct Node {
 
 struct SessionState {
   double active = 0;
+  double joins = 0, refused = 0, dropped = 0;  // fractional totals
 };
 
 }  // namespace
@@ -507,13 +510,16 @@ struct FluidEngine::Impl {
       SessionStats& st = session_stats[i];
       SessionState& ss = sessions[i];
       const double joins = rate * dt;
-      st.joins += static_cast<uint64_t>(std::llround(joins));
-      st.refused += static_cast<uint64_t>(std::llround(joins * block));
+      ss.joins += joins;
+      ss.refused += joins * block;
       ss.active += joins * (1 - block) - ss.active * (1 - std::exp(-dt / d));
       if (ss.active > slots) {
-        st.dropped += static_cast<uint64_t>(std::llround(ss.active - slots));
+        ss.dropped += ss.active - slots;
         ss.active = slots;
       }
+      st.joins = static_cast<uint64_t>(Round(ss.joins));
+      st.refused = static_cast<uint64_t>(Round(ss.refused));
+      st.dropped = static_cast<uint64_t>(Round(ss.dropped));
       st.active = ss.active;
       st.session_s += ss.active * dt;
       if (pods_up > 0 && ss.active / pods_up > prof.degrade_fraction * prof.capacity_per_pod) {
@@ -529,10 +535,10 @@ struct FluidEngine::Impl {
     node.cum_req += attempts;
     node.cum_ok += attempts * ok_frac;
     for (int c = 0; c < kCauseCount; ++c) node.cum_err[c] += attempts * err[c];
-    const auto ok_now = static_cast<uint64_t>(std::llround(node.cum_ok));
+    const auto ok_now = static_cast<uint64_t>(Round(node.cum_ok));
     uint64_t errors_now = 0;
     for (int c = 0; c < kCauseCount; ++c) {
-      const auto e = static_cast<uint64_t>(std::llround(node.cum_err[c]));
+      const auto e = static_cast<uint64_t>(Round(node.cum_err[c]));
       const uint64_t d = e - node.rec_err[c];
       sli.errors[c] += d;
       errors_now += d;
@@ -550,6 +556,11 @@ struct FluidEngine::Impl {
         Flush(node, sli);
         node.pt_mean = mean;
         node.pt_var = variance;
+        const Grid& grid = TheGrid();
+        node.pt_us.resize(grid.z.size());
+        for (size_t i = 0; i < grid.z.size(); ++i) {
+          node.pt_us[i] = Round(WilsonHilferty(mean, variance, grid.z[i]) * 1e6);
+        }
       }
       const double w = attempts * ok_frac;
       const Grid& grid = TheGrid();
@@ -559,17 +570,14 @@ struct FluidEngine::Impl {
 
   void Flush(Node& node, Sli& sli) {
     if (node.pt_mean < 0) return;
-    const Grid& grid = TheGrid();
     double cum = 0;
     int64_t done = 0;
     for (size_t i = 0; i < node.acc.size(); ++i) {
       cum += node.acc[i];
       node.acc[i] = 0;
-      const int64_t upto = std::llround(cum);
+      const int64_t upto = Round(cum);
       if (upto > done) {
-        const double v = WilsonHilferty(node.pt_mean, node.pt_var, grid.z[i]);
-        sli.window_latency_us.Record(static_cast<int64_t>(std::llround(v * 1e6)),
-                                     static_cast<uint64_t>(upto - done));
+        sli.window_latency_us.Record(node.pt_us[i], static_cast<uint64_t>(upto - done));
         done = upto;
       }
     }

@@ -165,8 +165,9 @@ struct VersionProfile {
   double cpu_multiplier = 1.0;        // CPU time per request x this
   double error_fraction = 0;          // fraction failing with cause "release"
   double memory_leak_bytes_per_s = 0; // reported memory grows; the cluster OOM-kills
-  // Crash-loop: the pod's process dies after this long serving (reported as
-  // a usage flag to the cluster via memory; the cluster decides). 0 = never.
+  // Crash-loop: the container exits this long after it starts (0 = never).
+  // Read by the workload/cluster side, which owns pod lifecycles
+  // (CrashLoopBackOff); traffic sees the result as kKilled / kReady changes.
   sim::Duration crash_after = sim::Duration{0};
   double routing_weight = 1.0;        // relative share of traffic (canary split)
 };

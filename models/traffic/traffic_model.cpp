@@ -70,6 +70,13 @@ TrafficModel::TrafficModel(sim::Simulation& sim, UsageBoard& usage, TrafficConfi
   node_figures_.resize(n);
   entry_figures_.resize(config_.entry_points.size());
   predicted_busy_worker_us_.assign(n, 0.0);
+  unit_rates_.assign(n, std::vector<double>(config_.entry_points.size(), 0.0));
+  for (size_t e = 0; e < config_.entry_points.size(); ++e) {
+    std::vector<double> unit(config_.entry_points.size(), 0.0);
+    unit[e] = 1.0;
+    const NetworkBaseline b = SolveBaseline(config_, graph_, unit);
+    for (size_t j = 0; j < n; ++j) unit_rates_[j][e] = b.arrival_rps[j];
+  }
   predicted_window_.assign(n, 0.0);
   if (fidelity_ == Fidelity::kRequest) {
     engine_ = std::make_unique<RequestEngine>(sim_, config_, graph_, node_slis_, entry_slis_,
@@ -142,20 +149,28 @@ std::vector<double> TrafficModel::EntryRates(sim::Time t) const {
   return rates;
 }
 
+std::vector<double> TrafficModel::BaselineRates(sim::Time t) const {
+  const std::vector<double> entry = EntryRates(t);
+  std::vector<double> out(unit_rates_.size(), 0.0);
+  for (size_t j = 0; j < out.size(); ++j) {
+    for (size_t e = 0; e < entry.size(); ++e) out[j] += unit_rates_[j][e] * entry[e];
+  }
+  return out;
+}
+
 void TrafficModel::CloseWindows() {
   const sim::Time now = sim_.now();
   const sim::Duration length = now - last_close_;
   engine_->AccumulateBusy();
   // Predicted busy worker-time: baseline rate at the window's midpoint times
   // the mean worker time of a request (CPU x version 1.0 + base latency).
-  const NetworkBaseline base =
-      SolveBaseline(config_, graph_, EntryRates(last_close_ + length / 2));
+  const std::vector<double> rates = BaselineRates(last_close_ + length / 2);
   for (int j = 0; j < graph_.node_count(); ++j) {
     Sli& sli = node_slis_[j];
     if (j < graph_.service_count) {
       const ServiceProfile& sp = config_.services[j];
       const double s = ServiceTime(sp.cpu_per_request).mean_s() + sp.base_latency.seconds();
-      const double busy = base.arrival_rps[j] * s * static_cast<double>(length.us);
+      const double busy = rates[j] * s * static_cast<double>(length.us);
       predicted_busy_worker_us_[j] += busy;
       predicted_window_[j] =
           sli.window_capacity_worker_us > 0 ? busy / sli.window_capacity_worker_us : 0.0;
@@ -186,7 +201,7 @@ void TrafficModel::OnEndpointChange(const EndpointInfo& endpoint, EndpointChange
 double TrafficModel::ArrivalRate(const std::string& node, sim::Time t) const {
   const int i = graph_.Find(node);
   RH_ASSERT(i >= 0);
-  return SolveBaseline(config_, graph_, EntryRates(t)).arrival_rps[i];
+  return BaselineRates(t)[i];
 }
 
 double TrafficModel::EntryArrivalRate(const std::string& entry, sim::Time t) const {

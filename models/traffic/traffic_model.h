@@ -99,6 +99,11 @@ class TrafficModel final : public EndpointListener {
   std::vector<SessionStats> session_stats_;
   std::vector<WindowFigures> node_figures_;
   std::vector<WindowFigures> entry_figures_;
+  // Baseline attempts/s at each node per 1 rps at each entry point: the
+  // no-fault traffic equations are linear in the entry rates, so they are
+  // solved once (node x entry).
+  std::vector<std::vector<double>> unit_rates_;
+  std::vector<double> BaselineRates(sim::Time t) const;
   std::vector<double> predicted_busy_worker_us_;
   std::vector<double> predicted_window_;
   sim::Time last_close_;

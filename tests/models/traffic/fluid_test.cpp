@@ -154,3 +154,50 @@ TEST(FluidVsRequest, AcrossAPeakLatencyAndErrorsAgree) {
 
 }  // namespace
 }  // namespace rehearsal::models::traffic
+
+namespace rehearsal::models::traffic {
+namespace {
+
+TEST(FluidFidelity, SessionsRefuseJoinsAsErlangB) {
+  TrafficConfig cfg;
+  cfg.services = {testing::Service("stream", 4, 1)};
+  SessionProfile sp;
+  sp.name = "live-dealer";
+  sp.service = "stream";
+  sp.arrivals.base_rps = 0.5;
+  sp.mean_duration = sim::Duration::Seconds(60);
+  sp.capacity_per_pod = 10;
+  cfg.sessions.push_back(sp);
+  testing::Harness h(cfg, Fidelity::kFluid);
+  h.cluster->AddReady("stream", 2);
+  h.model->Start();
+  h.RunFor(sim::Duration::Seconds(3600));
+  const SessionStats& st = h.model->Sessions("live-dealer");
+  EXPECT_NEAR(static_cast<double>(st.joins), 1800, 1);
+  EXPECT_NEAR(static_cast<double>(st.refused) / static_cast<double>(st.joins), ErlangB(20, 30),
+              0.01);
+  // Carried load a (1 - B) sessions on 20 slots.
+  EXPECT_NEAR(st.active, 30 * (1 - ErlangB(20, 30)), 0.5);
+}
+
+TEST(FluidFidelity, UsageBoardAndArrivalRates) {
+  TrafficConfig cfg;
+  cfg.services = {testing::Service("api", 8, 10), testing::Service("wallet", 8, 5)};
+  cfg.edges = {{"api", "wallet", 2.0, CallMode::kSync, ""}};
+  cfg.entry_points.push_back(testing::Entry("web", "api", 100));
+  testing::Harness h(cfg, Fidelity::kFluid);
+  const PodId first = h.cluster->AddReady("api", 2);
+  h.cluster->AddReady("wallet", 2);
+  h.model->Start();
+  h.RunFor(sim::Duration::Seconds(31));
+  const PodUsage* u = h.board.Get(first);
+  ASSERT_NE(u, nullptr);
+  EXPECT_NEAR(u->cpu_millicores, 500, 1);  // 50 rps x 10 ms
+  EXPECT_NEAR(u->requests_per_s, 50, 0.01);
+  EXPECT_NEAR(h.model->MeasuredArrivalRate("wallet"), 200, 0.01);
+  EXPECT_NEAR(h.model->ArrivalRate("wallet", h.sim.now()), 200, 1e-9);
+  EXPECT_NEAR(h.model->EntryArrivalRate("web", h.sim.now()), 100, 1e-12);
+}
+
+}  // namespace
+}  // namespace rehearsal::models::traffic
