@@ -10,6 +10,7 @@
 #include <benchmark/benchmark.h>
 
 #include <cstdint>
+#include <deque>
 #include <queue>
 #include <vector>
 
@@ -53,6 +54,79 @@ void BM_Hold(benchmark::State& state) {
   benchmark::DoNotOptimize(sim.digest());
 }
 BENCHMARK(BM_Hold)->Name("Hold")->Arg(1000)->Arg(100000)->Arg(1000000);
+
+// M/M/1 (lambda = 0.9, mu = 1, FCFS) with 10^6 customers per iteration, as
+// in bench/peers: items_per_second counts events (arrivals + departures).
+class Mm1Model {
+ public:
+  explicit Mm1Model(int64_t customers)
+      : sim_(1),
+        arrive_(sim_.RegisterKind("arrive")),
+        depart_(sim_.RegisterKind("depart")),
+        arrivals_(sim_.Stream("arrivals")),
+        service_(sim_.Stream("service")),
+        customers_(customers) {}
+  void Run() {
+    ScheduleArrival();
+    sim_.Run();
+  }
+  uint64_t events() const { return sim_.events_executed(); }
+  double mean_wait_s() const { return wait_sum_s_ / static_cast<double>(customers_); }
+
+ private:
+  void ScheduleArrival() {
+    sim_.ScheduleIn(Duration::FromSeconds(arrivals_.Exponential(0.9)), arrive_, 0,
+                    [this] { Arrive(); });
+  }
+  void Arrive() {
+    ++arrived_;
+    if (busy_) {
+      waiting_.push_back(sim_.now());
+    } else {
+      StartService(sim_.now());
+    }
+    if (arrived_ < customers_) ScheduleArrival();
+  }
+  void StartService(Time arrival) {
+    busy_ = true;
+    wait_sum_s_ += (sim_.now() - arrival).seconds();
+    sim_.ScheduleIn(Duration::FromSeconds(service_.Exponential(1.0)), depart_, 0,
+                    [this] { Depart(); });
+  }
+  void Depart() {
+    busy_ = false;
+    if (!waiting_.empty()) {
+      const Time next = waiting_.front();
+      waiting_.pop_front();
+      StartService(next);
+    }
+  }
+
+  Simulation sim_;
+  EventKind arrive_;
+  EventKind depart_;
+  Rng arrivals_;
+  Rng service_;
+  int64_t customers_;
+  int64_t arrived_ = 0;
+  bool busy_ = false;
+  std::deque<Time> waiting_;
+  double wait_sum_s_ = 0;
+};
+
+void BM_Mm1(benchmark::State& state) {
+  uint64_t events = 0;
+  double wait = 0;
+  for (auto _ : state) {
+    Mm1Model model(state.range(0));
+    model.Run();
+    events += model.events();
+    wait = model.mean_wait_s();
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(events));
+  state.counters["mean_wait_s"] = wait;  // closed form: 9
+}
+BENCHMARK(BM_Mm1)->Name("MM1")->Arg(1000000)->Unit(benchmark::kMillisecond);
 
 // The queue alone: d-ary heap of 16-byte (time, seq|slot) entries.
 template <int kArity>
