@@ -12,6 +12,7 @@ double SpotHazardPerHour(double monthly_probability) {
 
 Store::Store(const ClusterConfig& config) : config_(config), zones_(config.zones) {
   nodes_.emplace_back();
+  hot_.emplace_back();
   workloads_.emplace_back();
   replica_sets_.emplace_back();
   pods_.emplace_back();
@@ -28,7 +29,23 @@ int32_t Store::ZoneIndex(const std::string& zone) const {
   return -1;
 }
 
+void Store::SyncHot(const Node& n) {
+  NodeHot& h = hot_[n.id];
+  h.cpu_requested_millicores = n.cpu_requested_millicores;
+  h.cpu_allocatable_millicores = n.cpu_allocatable_millicores;
+  h.memory_requested_bytes = n.memory_requested_bytes;
+  h.memory_allocatable_bytes = n.memory_allocatable_bytes;
+  h.pods_count = n.pods_count;
+  h.pods_allocatable = n.pods_allocatable;
+  h.zone = n.zone;
+  h.pool = n.pool;
+  h.ready = n.state == NodeState::kReady && !n.heartbeat_lost;
+  h.blocked = n.spot_notice || n.deleting;
+  h.cordoned = n.unschedulable;
+}
+
 void Store::Notify(ObjectKind kind, uint64_t id, WatchEventType type) {
+  if (kind == ObjectKind::kNode) SyncHot(*nodes_[id]);
   WatchEvent event{kind, id, type};
   for (const auto& w : watchers_) w(event);
 }
@@ -54,6 +71,7 @@ Node& Store::AddNode(int32_t pool, int32_t zone, sim::Time now) {
   node->labels[kLabelPool] = pc.name;
   NodeId id = node->id;
   nodes_.push_back(std::move(node));
+  hot_.emplace_back();
   live_nodes_.push_back(id);  // ids grow, so live_nodes_ stays sorted
   Notify(ObjectKind::kNode, id, WatchEventType::kAdded);
   return *nodes_[id];
@@ -211,6 +229,7 @@ void Store::Bind(PodId id, NodeId node_id, sim::Time now) {
   n.memory_requested_bytes += p.tmpl->memory_request_bytes;
   n.pods_count += 1;
   n.pods.insert(id);
+  SyncHot(n);
   if (!p.deleting) CountPod(p, +1);
   Notify(ObjectKind::kPod, id);
 }
@@ -238,6 +257,7 @@ void Store::SetTerminalPhase(PodId id, PodPhase phase) {
     n.cpu_requested_millicores -= p.tmpl->cpu_request_millicores;
     n.memory_requested_bytes -= p.tmpl->memory_request_bytes;
     n.pods_count -= 1;
+    SyncHot(n);
     if (!p.deleting) CountPod(p, -1);
   }
   p.phase = phase;
@@ -258,6 +278,7 @@ void Store::RemovePod(PodId id) {
       n.cpu_requested_millicores -= p.tmpl->cpu_request_millicores;
       n.memory_requested_bytes -= p.tmpl->memory_request_bytes;
       n.pods_count -= 1;
+      SyncHot(n);
       if (!p.deleting) CountPod(p, -1);
     }
     n.pods.erase(id);

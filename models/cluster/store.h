@@ -173,6 +173,24 @@ struct Pdb {
   std::map<PodId, sim::Time> disrupted_pods;
 };
 
+// The fields the scheduler's filters and scores read for every candidate
+// node, packed densely by node id so a scan over thousands of nodes stays in
+// cache. Kept by the store: resources on Bind/terminal/RemovePod, flags on
+// every Notify(kNode, ...).
+struct NodeHot {
+  int64_t cpu_requested_millicores = 0;
+  int64_t cpu_allocatable_millicores = 0;
+  int64_t memory_requested_bytes = 0;
+  int64_t memory_allocatable_bytes = 0;
+  int32_t pods_count = 0;
+  int32_t pods_allocatable = 0;
+  int32_t zone = 0;
+  int32_t pool = 0;
+  bool ready = false;        // state kReady and heartbeats arriving
+  bool blocked = false;      // spot notice or being deleted: nothing new lands here
+  bool cordoned = false;     // spec.unschedulable
+};
+
 class Store {
  public:
   using Watcher = std::function<void(const WatchEvent&)>;
@@ -197,6 +215,7 @@ class Store {
   const Node& node(NodeId id) const { RH_ASSERT(HasNode(id)); return *nodes_[id]; }
   Node& mutable_node(NodeId id) { RH_ASSERT(HasNode(id)); return *nodes_[id]; }
   bool HasNode(NodeId id) const { return id != kNoId && id < nodes_.size() && nodes_[id]; }
+  const NodeHot& hot(NodeId id) const { return hot_[id]; }
   NodeId max_node_id() const { return nodes_.size() - 1; }
   // Nodes that are not terminated, in id order.
   const std::vector<NodeId>& live_nodes() const { return live_nodes_; }
@@ -279,7 +298,10 @@ class Store {
   ClusterConfig config_;
   std::vector<std::string> zones_;
   std::vector<Watcher> watchers_;
+  void SyncHot(const Node& n);
+
   std::vector<std::unique_ptr<Node>> nodes_;       // index = id; [0] empty
+  std::vector<NodeHot> hot_;                       // index = id
   std::vector<NodeId> live_nodes_;
   std::vector<std::unique_ptr<Workload>> workloads_;
   std::map<std::string, WorkloadId> workload_by_name_;

@@ -79,8 +79,7 @@ void Scheduler::OnWatch(const WatchEvent& e) {
 
 void Scheduler::Enqueue(PodId id, sim::Time not_before) {
   const Pod& p = store_.pod(id);
-  pending_.try_emplace(id);
-  unschedulable_.erase(id);
+  if (!unschedulable_.empty()) unschedulable_.erase(id);
   if (not_before <= sim_.now()) {
     active_.insert({-p.priority, p.created_at.us, id});
     ScheduleCycle(sim_.now());
@@ -292,15 +291,17 @@ bool Scheduler::NodeAffinityOk(const Pod& pod, const Profile& prof, const Node& 
 
 // --- filtering and scoring
 
-FilterReason Scheduler::Filter(const Pod& pod, const Profile& prof, const Node& node,
+FilterReason Scheduler::Filter(const Pod& pod, const Profile& prof, NodeId id,
                                const std::vector<int64_t>& hard_min) const {
-  if (node.state != NodeState::kReady || node.heartbeat_lost) return FilterReason::kNodeNotReady;
-  if (node.spot_notice || node.deleting) return FilterReason::kUnschedulable;
-  if (node.unschedulable && !prof.tolerates_unschedulable) return FilterReason::kUnschedulable;
-  if (pod.node_pin != kNoId && node.id != pod.node_pin) return FilterReason::kNodeName;
-  FilterReason r = prof.group_reason[static_cast<size_t>(Group(node))];
+  const NodeHot& node = store_.hot(id);
+  if (!node.ready) return FilterReason::kNodeNotReady;
+  if (node.blocked) return FilterReason::kUnschedulable;
+  if (node.cordoned && !prof.tolerates_unschedulable) return FilterReason::kUnschedulable;
+  if (pod.node_pin != kNoId && id != pod.node_pin) return FilterReason::kNodeName;
+  FilterReason r = prof.group_reason[static_cast<size_t>(node.pool * zone_count_ + node.zone)];
   if (r != FilterReason::kNone) return r;
-  if (prof.per_node_affinity && !NodeAffinityOk(pod, prof, node)) return FilterReason::kNodeAffinity;
+  if (prof.per_node_affinity && !NodeAffinityOk(pod, prof, store_.node(id)))
+    return FilterReason::kNodeAffinity;
   if (pod.zone_pin >= 0 && node.zone != pod.zone_pin) return FilterReason::kVolumeZone;
   const PodTemplate& t = *pod.tmpl;
   if (node.cpu_requested_millicores + t.cpu_request_millicores > node.cpu_allocatable_millicores)
@@ -310,19 +311,19 @@ FilterReason Scheduler::Filter(const Pod& pod, const Profile& prof, const Node& 
   if (node.pods_count + 1 > node.pods_allocatable) return FilterReason::kTooManyPods;
   for (const Term& term : prof.anti_required) {
     for (WorkloadId w : term.workloads) {
-      int32_t c = term.hostname ? store_.CountOnNode(w, node.id) : store_.CountInZone(w, node.zone);
+      int32_t c = term.hostname ? store_.CountOnNode(w, id) : store_.CountInZone(w, node.zone);
       if (c > 0) return FilterReason::kPodAntiAffinity;
     }
   }
   for (const auto& [w, key] : store_.AntiAffinityAgainst(pod.workload)) {
-    int32_t c = key == kLabelHostname ? store_.CountOnNode(w, node.id)
+    int32_t c = key == kLabelHostname ? store_.CountOnNode(w, id)
                                       : store_.CountInZone(w, node.zone);
     if (c > 0) return FilterReason::kPodAntiAffinity;
   }
   for (const Term& term : prof.affinity_required) {
     int64_t in_domain = 0, anywhere = 0;
     for (WorkloadId w : term.workloads) {
-      in_domain += term.hostname ? store_.CountOnNode(w, node.id) : store_.CountInZone(w, node.zone);
+      in_domain += term.hostname ? store_.CountOnNode(w, id) : store_.CountInZone(w, node.zone);
       for (int32_t z = 0; z < zone_count_; ++z) anywhere += store_.CountInZone(w, z);
     }
     // The first pod of a self-affine group may go anywhere.
@@ -330,7 +331,7 @@ FilterReason Scheduler::Filter(const Pod& pod, const Profile& prof, const Node& 
   }
   for (size_t i = 0; i < prof.spread_hard.size(); ++i) {
     const Spread& s = prof.spread_hard[i];
-    int64_t in_domain = s.hostname ? store_.CountOnNode(pod.workload, node.id)
+    int64_t in_domain = s.hostname ? store_.CountOnNode(pod.workload, id)
                                    : store_.CountInZone(pod.workload, node.zone);
     if (!TopologySpreadFits(in_domain, hard_min[2 * i], hard_min[2 * i + 1], s.min_domains,
                             s.max_skew))
@@ -342,14 +343,11 @@ FilterReason Scheduler::Filter(const Pod& pod, const Profile& prof, const Node& 
 NodeId Scheduler::Score(const Pod& pod, const Profile& prof) {
   const std::vector<NodeId>& nodes = store_.live_nodes();
   size_t n_nodes = nodes.size();
-  PendingInfo& info = pending_[pod.id];
-  Diagnosis diag;
+  Diagnosis& diag = last_diagnosis_;
+  diag = Diagnosis{};
   diag.nodes = static_cast<int32_t>(n_nodes);
   feasible_.clear();
-  if (n_nodes == 0) {
-    info.diagnosis = diag;
-    return kNoId;
-  }
+  if (n_nodes == 0) return kNoId;
   // Global minimum per hard spread constraint over the nodes that pass the
   // pod's node affinity (and the number of such domains).
   std::vector<int64_t> hard_min(2 * prof.spread_hard.size(), 0);
@@ -358,17 +356,21 @@ NodeId Scheduler::Score(const Pod& pod, const Profile& prof) {
     int64_t mn = INT64_MAX, domains = 0;
     std::vector<char> zone_seen(static_cast<size_t>(zone_count_), 0);
     for (NodeId id : nodes) {
-      const Node& node = store_.node(id);
-      if (!node.AcceptsPods() || prof.group_reason[static_cast<size_t>(Group(node))] != FilterReason::kNone)
+      const NodeHot& node = store_.hot(id);
+      if (!node.ready || node.cordoned ||
+          prof.group_reason[static_cast<size_t>(node.pool * zone_count_ + node.zone)] != FilterReason::kNone)
         continue;
-      if (!NodeAffinityOk(pod, prof, node)) continue;
+      if (prof.per_node_affinity && !NodeAffinityOk(pod, prof, store_.node(id))) continue;
       if (s.hostname) {
         mn = std::min<int64_t>(mn, store_.CountOnNode(pod.workload, id));
         ++domains;
+        // The minimum cannot go below 0; the domain count only matters for minDomains.
+        if (mn == 0 && domains >= s.min_domains) break;
       } else if (!zone_seen[static_cast<size_t>(node.zone)]) {
         zone_seen[static_cast<size_t>(node.zone)] = 1;
         mn = std::min<int64_t>(mn, store_.CountInZone(pod.workload, node.zone));
         ++domains;
+        if (domains == zone_count_) break;  // every zone seen
       }
     }
     hard_min[2 * i] = mn == INT64_MAX ? 0 : mn;
@@ -379,9 +381,8 @@ NodeId Scheduler::Score(const Pod& pod, const Profile& prof) {
       NumFeasibleNodesToFind(static_cast<int64_t>(n_nodes), config_.percentage_of_nodes_to_score));
   if (pod.node_pin != kNoId) {
     if (store_.HasNode(pod.node_pin) && store_.node(pod.node_pin).alive()) {
-      const Node& node = store_.node(pod.node_pin);
-      FilterReason r = Filter(pod, prof, node, hard_min);
-      if (r == FilterReason::kNone) feasible_.push_back({&node, Group(node)});
+      FilterReason r = Filter(pod, prof, pod.node_pin, hard_min);
+      if (r == FilterReason::kNone) feasible_.push_back({pod.node_pin, Group(store_.node(pod.node_pin))});
       else diag.counts[static_cast<size_t>(r)] += 1;
     }
     diag.counts[static_cast<size_t>(FilterReason::kNodeName)] +=
@@ -392,25 +393,26 @@ NodeId Scheduler::Score(const Pod& pod, const Profile& prof) {
     for (; processed < n_nodes && feasible_.size() < to_find; ++processed) {
       size_t idx = start + processed;
       if (idx >= n_nodes) idx -= n_nodes;
-      const Node& node = store_.node(nodes[idx]);
-      FilterReason r = Filter(pod, prof, node, hard_min);
-      if (r == FilterReason::kNone) feasible_.push_back({&node, Group(node)});
-      else diag.counts[static_cast<size_t>(r)] += 1;
+      NodeId id = nodes[idx];
+      FilterReason r = Filter(pod, prof, id, hard_min);
+      if (r == FilterReason::kNone) {
+        const NodeHot& h = store_.hot(id);
+        feasible_.push_back({id, h.pool * zone_count_ + h.zone});
+      } else {
+        diag.counts[static_cast<size_t>(r)] += 1;
+      }
     }
     next_start_index_ = (start + processed) % n_nodes;
   }
-  if (feasible_.empty()) {
-    info.diagnosis = diag;
-    return kNoId;
-  }
-  if (feasible_.size() == 1) return feasible_[0].node->id;
+  if (feasible_.empty()) return kNoId;
+  if (feasible_.size() == 1) return feasible_[0].node;
 
   size_t n = feasible_.size();
   const PodTemplate& t = *pod.tmpl;
   scores_.assign(n, 0);
   // NodeResourcesFit + BalancedAllocation.
   for (size_t i = 0; i < n; ++i) {
-    const Node& node = *feasible_[i].node;
+    const NodeHot& node = store_.hot(feasible_[i].node);
     int64_t cpu = node.cpu_requested_millicores + t.cpu_request_millicores;
     int64_t mem = node.memory_requested_bytes + t.memory_request_bytes;
     scores_[i] = weights_.resources_fit *
@@ -423,21 +425,27 @@ NodeId Scheduler::Score(const Pod& pod, const Profile& prof) {
   // PodTopologySpread (ScheduleAnyway constraints or the system defaults).
   if (!prof.spread_soft.empty()) {
     uint64_t zone_mask = 0;
-    for (size_t i = 0; i < n; ++i) zone_mask |= 1ULL << (feasible_[i].node->zone & 63);
+    for (size_t i = 0; i < n; ++i) zone_mask |= 1ULL << (store_.hot(feasible_[i].node).zone & 63);
     int64_t zones = std::popcount(zone_mask);
     std::vector<int64_t>& raw = spread_raw_;
     raw.assign(n, 0);
     int64_t mn = INT64_MAX, mx = INT64_MIN;
+    // ln(domains + 2) per constraint, computed once per pod.
+    double weights[8];
+    size_t nc = std::min<size_t>(prof.spread_soft.size(), 8);
+    for (size_t k = 0; k < nc; ++k)
+      weights[k] = TopologyNormalizingWeight(prof.spread_soft[k].hostname ? static_cast<int64_t>(n) : zones);
     for (size_t i = 0; i < n; ++i) {
-      const Node& node = *feasible_[i].node;
+      NodeId id = feasible_[i].node;
+      int32_t zone = store_.hot(id).zone;
       double s = 0;
-      for (const Spread& c : prof.spread_soft) {
-        int64_t cnt = c.hostname ? store_.CountOnNode(pod.workload, node.id)
-                                 : store_.CountInZone(pod.workload, node.zone);
-        s += TopologyRawScore(cnt, TopologyNormalizingWeight(c.hostname ? static_cast<int64_t>(n) : zones),
-                              c.max_skew);
+      for (size_t k = 0; k < nc; ++k) {
+        const Spread& c = prof.spread_soft[k];
+        int64_t cnt = c.hostname ? store_.CountOnNode(pod.workload, id)
+                                 : store_.CountInZone(pod.workload, zone);
+        s += TopologyRawScore(cnt, weights[k], c.max_skew);
       }
-      raw[i] = std::llround(s);
+      raw[i] = static_cast<int64_t>(s + 0.5);  // s >= 0: round half up
       mn = std::min(mn, raw[i]);
       mx = std::max(mx, raw[i]);
     }
@@ -451,14 +459,15 @@ NodeId Scheduler::Score(const Pod& pod, const Profile& prof) {
     affinity_raw_.assign(n, 0);
     int64_t mn = INT64_MAX, mx = INT64_MIN;
     for (size_t i = 0; i < n; ++i) {
-      const Node& node = *feasible_[i].node;
+      NodeId id = feasible_[i].node;
+      int32_t zone = store_.hot(id).zone;
       int64_t s = 0;
       for (const Term& term : prof.affinity_preferred)
         for (WorkloadId w : term.workloads)
-          s += term.weight * (term.hostname ? store_.CountOnNode(w, node.id) : store_.CountInZone(w, node.zone));
+          s += term.weight * (term.hostname ? store_.CountOnNode(w, id) : store_.CountInZone(w, zone));
       for (const Term& term : prof.anti_preferred)
         for (WorkloadId w : term.workloads)
-          s -= term.weight * (term.hostname ? store_.CountOnNode(w, node.id) : store_.CountInZone(w, node.zone));
+          s -= term.weight * (term.hostname ? store_.CountOnNode(w, id) : store_.CountInZone(w, zone));
       affinity_raw_[i] = s;
       mn = std::min(mn, s);
       mx = std::max(mx, s);
@@ -496,7 +505,7 @@ NodeId Scheduler::Score(const Pod& pod, const Profile& prof) {
       if (rng_.Below(static_cast<uint64_t>(ties)) == 0) best = i;
     }
   }
-  return feasible_[best].node->id;
+  return feasible_[best].node;
 }
 
 bool Scheduler::Attempt(PodId id) {
@@ -509,7 +518,6 @@ bool Scheduler::Attempt(PodId id) {
   ++attempts_;
   const Profile& prof = ProfileFor(p);
   auto key = std::make_pair(p.workload, p.revision);
-  PendingInfo& info = pending_[id];
   NodeId chosen = kNoId;
   bool cached_failure = prof.affinity_required.empty() && failed_this_cycle_.count(key) > 0;
   if (!cached_failure) chosen = Score(p, prof);
@@ -517,10 +525,12 @@ bool Scheduler::Attempt(PodId id) {
     store_.Bind(id, chosen, sim_.now());
     sim_.MixDigest(id * 0x9E3779B97F4A7C15ULL ^ chosen);
     ++binds_;
-    pending_.erase(id);
-    unschedulable_.erase(id);
+    if (!pending_.empty()) pending_.erase(id);
+    if (!unschedulable_.empty()) unschedulable_.erase(id);
     return true;
   }
+  PendingInfo& info = pending_[id];
+  if (!cached_failure) info.diagnosis = last_diagnosis_;
   bool first_failure = info.attempts == 0;
   info.attempts += 1;
   info.last_attempt = sim_.now();

@@ -118,7 +118,7 @@ class Scheduler {
     Diagnosis diagnosis;
   };
   struct Candidate {
-    const Node* node;
+    NodeId node;
     int32_t group;
   };
 
@@ -130,7 +130,7 @@ class Scheduler {
   const Profile& ProfileFor(const Pod& pod);
   Profile BuildProfile(const Workload& w, const PodTemplate& t) const;
   bool Attempt(PodId pod);
-  FilterReason Filter(const Pod& pod, const Profile& prof, const Node& node,
+  FilterReason Filter(const Pod& pod, const Profile& prof, NodeId node,
                       const std::vector<int64_t>& hard_min) const;
   NodeId Score(const Pod& pod, const Profile& prof);
   bool Preempt(PodId pod, const Profile& prof);
@@ -148,7 +148,7 @@ class Scheduler {
 
   std::set<QueueItem> active_;
   std::set<std::pair<int64_t, PodId>> backoff_;   // (not_before us, pod)
-  std::map<PodId, PendingInfo> pending_;          // every queued or unschedulable pod
+  std::map<PodId, PendingInfo> pending_;          // pods that failed at least once
   std::set<PodId> unschedulable_;
   std::map<std::pair<WorkloadId, int32_t>, Profile> profiles_;
   std::map<std::pair<WorkloadId, int32_t>, Diagnosis> failed_this_cycle_;
@@ -165,6 +165,7 @@ class Scheduler {
   std::vector<int64_t> scores_;
   std::vector<int64_t> spread_raw_;
   std::vector<int64_t> affinity_raw_;
+  Diagnosis last_diagnosis_;
 
   int64_t attempts_ = 0;
   int64_t binds_ = 0;

@@ -23,6 +23,7 @@ struct Fixture {
     for (int i = 0; i < nodes; ++i) {
       Node& n = store->AddNode(0, i % 3, sim.now());
       n.state = NodeState::kReady;
+      store->Notify(ObjectKind::kNode, n.id);
     }
   }
   WorkloadId Workload(const std::string& name, PodTemplate t, int32_t priority = 0) {
@@ -96,7 +97,11 @@ TEST(Scheduler, NodeSelectorAndTaints) {
   c.pools = {general, gpu};
   Fixture f(0, 4000, c);
   for (int pool = 0; pool < 2; ++pool)
-    for (int i = 0; i < 3; ++i) f.store->AddNode(pool, i, f.sim.now()).state = NodeState::kReady;
+    for (int i = 0; i < 3; ++i) {
+      Node& n = f.store->AddNode(pool, i, f.sim.now());
+      n.state = NodeState::kReady;
+      f.store->Notify(ObjectKind::kNode, n.id);
+    }
   PodTemplate plain;
   WorkloadId web = f.Workload("web", plain);
   PodTemplate ml;
