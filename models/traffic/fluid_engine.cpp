@@ -125,7 +125,7 @@ struct Node {
   double lat_mean = 0, lat_var = 0;
   double lambda = 0;
   // Cumulative (fractional) counts and what was recorded as integers.
-  double cum_req = 0, cum_ok = 0;
+  double cum_req = 0, cum_ok = 0, cum_slow = 0;
   std::array<double, kCauseCount> cum_err{};
   uint64_t rec_req = 0, rec_ok = 0;
   std::array<uint64_t, kCauseCount> rec_err{};
@@ -547,6 +547,11 @@ struct FluidEngine::Impl {
     const uint64_t d_ok = ok_now - node.rec_ok;
     node.rec_ok = ok_now;
     sli.ok += d_ok;
+    const sim::Duration th = config.availability_latency_threshold;
+    if (th.us > 0 && mean > 0) {
+      node.cum_slow += attempts * ok_frac * GammaTail(mean, variance, th.seconds());
+      sli.slow = static_cast<uint64_t>(Round(node.cum_slow));
+    }
     sli.requests += d_ok + errors_now;
     sli.window_requests += d_ok + errors_now;
     sli.window_errors += errors_now;

@@ -237,6 +237,11 @@ void TrafficModel::Summarize(std::map<std::string, ServiceSummary>& out) const {
   }
 }
 
+void TrafficModel::Summarize(RunSummary& summary) const {
+  Summarize(summary.services);
+  summary.fidelity = fidelity_ == Fidelity::kRequest ? "request" : "fluid";
+}
+
 const Sli& TrafficModel::NodeSli(const std::string& node) const {
   const int i = graph_.Find(node);
   RH_ASSERT(i >= 0);

@@ -70,6 +70,8 @@ class TrafficModel final : public EndpointListener {
   // name) and per entry point ("entry/<name>"), with the analytic predicted
   // utilization beside the observed one.
   void Summarize(std::map<std::string, ServiceSummary>& out) const;
+  // The same into a run summary (services), plus its fidelity name.
+  void Summarize(RunSummary& summary) const;
 
   const Sli& NodeSli(const std::string& node) const;
   const Sli& EntrySli(const std::string& entry) const;

@@ -201,3 +201,30 @@ TEST(FluidFidelity, UsageBoardAndArrivalRates) {
 
 }  // namespace
 }  // namespace rehearsal::models::traffic
+
+namespace rehearsal::models::traffic {
+namespace {
+
+TEST(FluidVsRequest, AvailabilityCountsSlowRequests) {
+  TrafficConfig cfg;
+  cfg.services = {testing::Service("s", 1, 10)};
+  cfg.entry_points.push_back(testing::Entry("load", "s", 50));
+  cfg.availability_latency_threshold = sim::Duration::Millis(60);
+  RunSummary fluid, request;
+  for (Fidelity f : {Fidelity::kFluid, Fidelity::kRequest}) {
+    testing::Harness h(cfg, f, 3);
+    h.cluster->AddReady("s", 1);
+    h.model->Start();
+    h.RunFor(sim::Duration::Seconds(2000));
+    h.model->Finish();
+    h.model->Summarize(f == Fidelity::kFluid ? fluid : request);
+  }
+  // M/M/1 at rho 0.5: P(T > 60 ms) = exp(-50 * 0.06) = 0.0498.
+  EXPECT_NEAR(request.services.at("s").availability, 1 - 0.0498, 0.005);
+  EXPECT_NEAR(fluid.services.at("s").availability, 1 - 0.0498, 0.005);
+  EXPECT_EQ(fluid.fidelity, "fluid");
+  EXPECT_EQ(request.fidelity, "request");
+}
+
+}  // namespace
+}  // namespace rehearsal::models::traffic
