@@ -1,0 +1,79 @@
+// Swarm (deterministic fault simulation) over many seeds. A failure prints
+// the seed; WALLET_SWARM_SEED=<n> replays exactly that seed (with a trace when
+// WALLET_SWARM_TRACE=1). WALLET_SWARM_SEEDS overrides the seed count.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <string>
+
+#include "wallet-engine/swarm.h"
+
+namespace wallet {
+namespace {
+
+uint64_t EnvOr(const char* name, uint64_t fallback) {
+  const char* v = std::getenv(name);
+  return v ? std::strtoull(v, nullptr, 10) : fallback;
+}
+
+TEST(Swarm, TwoThousandSeedsHoldEveryInvariant) {
+  SwarmOptions options;
+  options.trace = EnvOr("WALLET_SWARM_TRACE", 0) != 0;
+  const uint64_t only = EnvOr("WALLET_SWARM_SEED", 0);
+  const uint64_t seeds = only ? 1 : EnvOr("WALLET_SWARM_SEEDS", 2000);
+  uint64_t failures = 0, stalls = 0, acked = 0, crashes = 0, promotions = 0, injected = 0, detected = 0, lost = 0;
+  for (uint64_t i = 0; i < seeds; ++i) {
+    const uint64_t seed = only ? only : i + 1;
+    const SwarmReport r = RunSwarmSeed(seed, options);
+    acked += r.ops_acked;
+    crashes += r.crashes;
+    promotions += r.promotions;
+    injected += r.corruptions_injected;
+    detected += r.corruptions_detected;
+    lost += r.acked_lost_reported;
+    if (!r.ok && r.stalled && !only) {
+      // Liveness, not safety: every check up to the stall passed. Known gap
+      // (README): after a wiped primary some quorum seeds find no replica
+      // the rules allow to promote. Counted and bounded below.
+      ++stalls;
+      std::printf("stall (liveness) seed %llu: %s\n", static_cast<unsigned long long>(seed),
+                  r.failure.c_str());
+      continue;
+    }
+    if (!r.ok) {
+      ++failures;
+      ADD_FAILURE() << "seed " << seed << " failed (replay: WALLET_SWARM_SEED=" << seed
+                    << "): " << r.failure << "\n  config: " << r.config;
+      if (failures >= 5) break;
+    }
+  }
+  std::printf("swarm: %llu seeds, %llu ops acknowledged, %llu crashes, %llu promotions, "
+              "%llu/%llu corruptions detected, %llu acknowledged ops lost in async promotions "
+              "(all reported)\n",
+              static_cast<unsigned long long>(seeds), static_cast<unsigned long long>(acked),
+              static_cast<unsigned long long>(crashes), static_cast<unsigned long long>(promotions),
+              static_cast<unsigned long long>(detected), static_cast<unsigned long long>(injected),
+              static_cast<unsigned long long>(lost));
+  EXPECT_EQ(failures, 0u);
+  EXPECT_LE(stalls * 1000, seeds * 2) << "more than 0.2% of seeds stalled";
+  EXPECT_GT(acked, seeds * 20);
+  if (seeds >= 200) {
+    EXPECT_GT(crashes, 0u);
+    EXPECT_GT(promotions, 0u);
+    EXPECT_GT(injected, 0u);
+  }
+}
+
+TEST(Swarm, SameSeedGivesByteIdenticalDisksAndState) {
+  for (uint64_t seed : {3ULL, 17ULL, 123ULL, 4242ULL, 99991ULL}) {
+    const SwarmReport a = RunSwarmSeed(seed);
+    const SwarmReport b = RunSwarmSeed(seed);
+    EXPECT_TRUE(a.ok) << a.failure;
+    EXPECT_EQ(a.final_state_hash, b.final_state_hash) << seed;
+    EXPECT_EQ(a.disk_digest, b.disk_digest) << seed;
+    EXPECT_EQ(a.ops_acked, b.ops_acked) << seed;
+  }
+}
+
+}  // namespace
+}  // namespace wallet

@@ -1,0 +1,332 @@
+// The sans-I/O wallet engine core: a state machine that takes requests, I/O
+// completions, replication messages and ticks (each carrying the current time
+// in µs, chosen by the host) and produces I/O requests, messages and replies.
+// It never reads a clock, sleeps, starts a thread or touches a file: the real
+// driver (file_driver.h) and the simulator's driver (sim_disk.h + the host's
+// event queue) execute its outputs. Same inputs => same outputs, byte for byte.
+//
+// Durability: ops are grouped into a batch that closes at batch_ops_max ops,
+// batch_bytes_max bytes or batch_delay_us after its first op; a closed batch
+// is executed against the ledger, encoded as one log record, written and
+// flushed; replies are released only after the flush (and, with replication,
+// after the replicas the mode requires report a durable write). A failed
+// write or flush is fatal for the log: the engine stops (role kFailed).
+//
+// Replication: the primary ships each record to its replicas (kAppend); a
+// replica verifies the chain, applies the record, checks the recorded state
+// hash, writes and flushes it, then acknowledges (kAppendAck). Terms fence a
+// deposed primary: a message with a higher term demotes it, and with
+// require_lease it cannot acknowledge after its lease (renewed by the host's
+// failover controller) runs out.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "wallet-engine/ledger.h"
+#include "wallet-engine/wal.h"
+
+namespace wallet {
+
+enum class Role : uint8_t { kPrimary, kReplica, kFailed };
+enum class ReplicationMode : uint8_t {
+  kAsync,   // acknowledge after the local flush
+  kSync,    // acknowledge after the first k replicas (priority order) are durable
+  kQuorum,  // acknowledge after any k of the n replicas are durable
+};
+const char* RoleName(Role r);
+const char* ModeName(ReplicationMode m);
+
+// ---- I/O (executed by a driver) -------------------------------------------
+enum class IoKind : uint8_t {
+  kWrite,     // write bytes at offset of file (creating it)
+  kFlush,     // fdatasync(file)
+  kRename,    // rename(file, target) (atomic)
+  kFlushDir,  // fsync(directory)
+  kTruncate,  // truncate file to offset
+};
+enum class IoStatus : uint8_t { kOk, kError, kNoSpace };
+struct IoRequest {
+  uint64_t id = 0;
+  IoKind kind = IoKind::kWrite;
+  std::string file;
+  std::string target;  // kRename
+  uint64_t offset = 0;
+  std::string bytes;   // kWrite
+};
+struct IoCompletion {
+  uint64_t id = 0;
+  IoStatus status = IoStatus::kOk;
+};
+const char* IoKindName(IoKind k);
+
+// ---- Replication messages (delivered by a transport the host provides) ----
+enum class MsgKind : uint8_t { kAppend, kAppendAck, kInstallSnapshot };
+struct Message {
+  MsgKind kind = MsgKind::kAppend;
+  uint32_t from = 0;
+  uint32_t to = 0;
+  uint64_t term = 0;
+  // kAppend: seq/checksum of the sender's last record (heartbeat when the
+  //   payload is empty), commit_seq = highest acknowledged seq,
+  //   sync_standby = receiver is a required sync standby.
+  // kAppendAck: seq/checksum = receiver's last applied record, durable_seq,
+  //   ok = false when it could not append (gap or divergence).
+  // kInstallSnapshot: payload = snapshot file image; seq/checksum = its anchor.
+  uint64_t seq = 0;
+  uint64_t checksum = 0;
+  uint64_t commit_seq = 0;
+  uint64_t durable_seq = 0;
+  bool ok = true;
+  bool sync_standby = false;
+  std::string payload;  // kAppend: one encoded record
+};
+
+// ---- Client requests and replies -------------------------------------------
+struct Submission {
+  uint64_t request_id = 0;
+  std::vector<Op> ops;  // kept together in one batch (linked chains!)
+};
+enum class ReplyStatus : uint8_t {
+  kOk,             // results are final and durable as the mode requires
+  kNotPrimary,     // not accepted, or the engine stepped down before acknowledging: retry elsewhere
+  kStorageFailed,  // the log failed before acknowledging: retry elsewhere
+  kTooLarge,       // more ops than batch_ops_max
+};
+struct Reply {
+  uint64_t request_id = 0;
+  ReplyStatus status = ReplyStatus::kOk;
+  uint64_t seq = 0;
+  uint64_t term = 0;
+  std::vector<OpReply> results;
+};
+
+struct Outputs {
+  std::vector<IoRequest> io;
+  std::vector<Message> messages;
+  std::vector<Reply> replies;
+  void Clear() {
+    io.clear();
+    messages.clear();
+    replies.clear();
+  }
+};
+
+struct EngineConfig {
+  uint32_t node_id = 0;
+  std::vector<uint32_t> replicas;  // primary: replica ids, sync priority order first
+  ReplicationMode mode = ReplicationMode::kAsync;
+  uint32_t k = 0;                  // sync: first k replicas; quorum: any k of replicas.size()
+  uint32_t batch_ops_max = 8190;
+  uint64_t batch_bytes_max = 8190 * sizeof(Op);
+  uint64_t batch_delay_us = 1000;
+  uint64_t snapshot_every_ops = 0;   // 0: only on RequestSnapshot()
+  uint64_t heartbeat_us = 50'000;
+  uint64_t max_lag_records_on_failover = 1'000'000;  // Patroni maximum_lag_on_failover
+  uint64_t record_cache_max = 4096;  // records kept for replica catch-up
+  bool require_lease = false;        // acknowledge only while the host-granted lease holds
+  bool track_acked_ops = true;       // keep acknowledged op ids (RPO reporting)
+  LedgerConfig ledger;
+};
+
+// What the engine knows about one acknowledged record (for RPO reporting).
+// Only ops first applied by this record are listed (retries answered with
+// `exists` belong to the record that applied them), with their timestamps.
+struct AckedRecord {
+  uint64_t seq = 0;
+  uint64_t checksum = 0;
+  uint64_t ack_us = 0;  // 0: inherited (acknowledged by an earlier primary or before a restart)
+  std::vector<Id128> op_ids;
+  std::vector<uint64_t> op_timestamps;
+};
+
+// Promotion eligibility (Patroni rules, see the spec's Replication section).
+enum class PromotionVerdict : uint8_t {
+  kAllowed,
+  kRefusedNotReplica,
+  kRefusedNotSyncStandby,   // sync mode: only a required sync standby is certain
+  kRefusedBehindCommit,     // it misses ops it knows were acknowledged
+  kRefusedNoQuorum,         // quorum mode: fewer than n-k+1 replicas answered
+  kRefusedNotMostRecent,    // quorum mode: another answering replica has more
+  kRefusedLagTooHigh,       // async mode: beyond maximum_lag_on_failover
+};
+const char* VerdictName(PromotionVerdict v);
+struct PeerState {
+  uint32_t node = 0;
+  uint64_t durable_seq = 0;
+  uint64_t last_record_term = 0;  // term of its last record: (term, seq) orders logs, as in Raft
+};
+struct PromotionCheck {
+  PromotionVerdict verdict = PromotionVerdict::kAllowed;
+  uint64_t durable_seq = 0;
+  uint64_t known_commit_seq = 0;
+};
+
+// What an old primary (may have) acknowledged that a promoted node does not
+// hold: ops are compared by id and application timestamp over the whole
+// state (so history inherited from earlier terms counts too); records give
+// the acknowledgement times for the RPO in seconds.
+struct PromotionLoss {
+  uint64_t lost_records = 0;
+  std::vector<Id128> lost_op_ids;
+  uint64_t first_lost_ack_us = 0;  // 0 when nothing was lost
+  uint64_t last_lost_ack_us = 0;
+};
+
+class Engine {
+ public:
+  // Starts from a recovery result (Recover() over the node's files; an empty
+  // directory gives an empty ledger). The role and term come from the host
+  // (its failover controller); the term must be >= the last logged term.
+  Engine(EngineConfig config, Role role, uint64_t term, RecoveryResult recovered);
+
+  // ---- inputs ----
+  void Submit(uint64_t now_us, Submission submission);
+  void Tick(uint64_t now_us);
+  void OnIoComplete(uint64_t now_us, const IoCompletion& completion);
+  void OnMessage(uint64_t now_us, const Message& message);
+  // Takes the snapshot at the next idle point.
+  void RequestSnapshot() { snapshot_requested_ = true; }
+  // Lease granted by the host's failover controller (require_lease).
+  void SetLease(uint64_t until_us) { lease_until_us_ = until_us; }
+
+  // ---- outputs ----
+  // Moves pending outputs into *out (cleared first).
+  void TakeOutputs(Outputs* out);
+  bool HasOutputs() const {
+    return !out_.io.empty() || !out_.messages.empty() || !out_.replies.empty();
+  }
+
+  // ---- failover ----
+  // reachable_replicas: durable positions the failover controller collected.
+  // designated_sync_standby: the controller's record (Patroni's /sync key)
+  // names this node a required sync standby of the failed primary.
+  PromotionCheck CheckPromotion(std::span<const PeerState> reachable_replicas,
+                                bool designated_sync_standby = false) const;
+  // Becomes primary of new_term. REQUIRES: role() == kReplica, new_term > term().
+  void Promote(uint64_t now_us, uint64_t new_term, std::vector<uint32_t> replicas);
+  // Records the old primary acknowledged that `promoted` does not hold.
+  static PromotionLoss ComputePromotionLoss(const Engine& old_primary, const Engine& promoted);
+
+  // ---- queries ----
+  Role role() const { return role_; }
+  uint64_t term() const { return term_; }
+  uint64_t last_seq() const { return last_seq_; }
+  uint64_t last_record_term() const { return last_record_term_; }
+  uint64_t durable_seq() const { return durable_seq_; }
+  uint64_t commit_seq() const { return commit_seq_; }
+  uint64_t known_commit_seq() const { return known_commit_seq_; }
+  uint64_t state_hash() const { return ledger_.StateHash(); }
+  const Ledger& ledger() const { return ledger_; }
+  const std::string& failure() const { return failure_; }
+  const std::vector<AckedRecord>& acked() const { return acked_; }
+  // Checksum of record seq if still known (0 otherwise).
+  uint64_t ChecksumAt(uint64_t seq) const;
+  const EngineConfig& config() const { return config_; }
+  uint64_t snapshots_published() const { return snapshots_published_; }
+  uint64_t fsyncs() const { return fsyncs_; }
+
+ private:
+  struct HeldRecord {  // executed, not yet acknowledged
+    uint64_t seq = 0;
+    uint64_t checksum = 0;
+    std::vector<Reply> replies;
+    std::vector<Id128> op_ids;
+    std::vector<uint64_t> op_timestamps;
+    uint64_t last_ts = 0;
+  };
+  struct ReplicaProgress {
+    uint32_t node = 0;
+    uint64_t durable_seq = 0;
+    uint64_t next_seq = 1;
+    uint64_t last_contact_us = 0;
+    uint64_t install_sent_us = 0;
+    uint64_t resend_us = 0;  // last catch-up window (at most one per heartbeat)
+    bool resent_once = false;
+    bool installing = false;
+  };
+  enum class IoPurpose : uint8_t { kLogWrite, kLogFlush, kTruncate, kSnapWrite, kSnapFlush,
+                                   kSnapRename, kSnapDirFlush };
+  struct IoPending {
+    IoPurpose purpose = IoPurpose::kLogWrite;
+    uint64_t seq = 0;  // kLogFlush: last seq in the write; snapshot: its seq
+    uint64_t gen = 0;
+    bool install = false;  // snapshot installed from a primary
+  };
+
+  uint64_t Emit(IoKind kind, std::string file, uint64_t offset, std::string bytes,
+                IoPurpose purpose, uint64_t seq = 0, uint64_t gen = 0, bool install = false,
+                std::string target = {});
+  void CloseBatch();
+  void AppendLocal(std::string record_bytes, uint64_t seq);
+  void PumpLog();
+  void MaybeSnapshot();
+  void StartSnapshot(bool install);
+  void AdvanceCommit();
+  void Fail(const std::string& why, ReplyStatus status);
+  void StepDown(uint64_t new_term);
+  void SendAppend(ReplicaProgress& r, uint64_t seq);
+  void SendHeartbeats();
+  void OnAppend(const Message& m);
+  void OnAppendAck(const Message& m);
+  void OnInstallSnapshot(const Message& m);
+  void RememberRecord(uint64_t seq, uint64_t checksum, const std::string* bytes);
+  void SendToPrimary(uint32_t to, bool ok);
+  static void FreshOps(std::span<const Op> ops, std::span<const OpReply> replies, uint64_t ts,
+                       std::vector<Id128>* ids, std::vector<uint64_t>* timestamps);
+
+  EngineConfig config_;
+  Role role_;
+  uint64_t term_;
+  uint64_t now_us_ = 0;
+  Ledger ledger_;
+  std::string failure_;
+  Outputs out_;
+
+  // Log position.
+  uint64_t log_gen_ = 0;
+  uint64_t log_offset_ = 0;
+  uint64_t max_gen_ = 0;
+  uint64_t last_seq_ = 0;       // executed and encoded
+  uint64_t last_checksum_ = 0;
+  uint64_t last_record_term_ = 0;
+  uint64_t durable_seq_ = 0;    // locally flushed
+  uint64_t commit_seq_ = 0;     // acknowledged (primary) or known committed
+  uint64_t known_commit_seq_ = 0;
+  bool truncate_pending_ = false;
+  bool write_in_flight_ = false;
+  std::deque<std::pair<uint64_t, std::string>> write_queue_;  // (seq, record bytes)
+  uint64_t ops_since_snapshot_ = 0;
+  bool snapshot_requested_ = false;
+  bool snapshot_in_flight_ = false;
+  uint64_t snapshots_published_ = 0;
+  uint64_t fsyncs_ = 0;
+
+  // Open batch.
+  std::vector<Op> batch_ops_;
+  std::vector<std::pair<uint64_t, uint32_t>> batch_requests_;  // (request id, op count)
+  uint64_t batch_first_us_ = 0;
+
+  std::deque<HeldRecord> held_;
+  std::vector<AckedRecord> acked_;
+  uint64_t acked_frontier_ts_ = 0;  // every op up to this timestamp may have been acknowledged
+  std::map<uint64_t, std::pair<uint64_t, std::string>> record_cache_;  // seq -> (checksum, bytes)
+  std::map<uint64_t, uint64_t> checksums_;  // seq -> checksum (bounded by record_cache_max * 64)
+  std::map<uint64_t, AckedRecord> applied_;  // replica: fresh ops per record (track_acked_ops)
+  std::vector<ReplicaProgress> replicas_;
+  uint64_t last_heartbeat_us_ = 0;
+  uint64_t lease_until_us_ = 0;
+  uint32_t primary_id_ = 0;  // replica: who it last heard from
+  bool sync_standby_ = false;
+  bool installing_ = false;
+  std::string pending_install_;  // snapshot image being persisted
+
+  uint64_t next_io_id_ = 1;
+  std::map<uint64_t, IoPending> io_pending_;
+};
+
+}  // namespace wallet

@@ -1,0 +1,88 @@
+// SimDisk: an in-memory disk for the simulated driver. It executes the
+// engine's IoRequests when the host decides (at simulated times of its
+// choosing), distinguishes volatile (written, unflushed) from durable bytes,
+// and injects the spec's disk faults: torn writes at crash, lost writes,
+// misdirected writes, bit flips at rest, fsync errors, a full disk.
+//
+// Model (documented assumptions the recovery relies on):
+//  - A write is volatile until a flush of the same file; a crash keeps each
+//    unflushed write fully, not at all, or as a torn prefix cut at a 512-byte
+//    sector boundary (writes of one file persist in order).
+//  - A rename is atomic and volatile until a directory flush; a crash may
+//    undo an unflushed rename.
+//  - A lost write reports success but the medium keeps zeros (the file size
+//    still grows); a misdirected write lands `misdirect_bytes` further on.
+//  - A failed flush drops that file's unflushed writes (Linux may discard
+//    dirty pages after an fsync error).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "wallet-engine/engine.h"
+#include "wallet-engine/wal.h"
+
+namespace wallet {
+
+struct DiskFaults {
+  uint32_t lost_write_ppm = 0;      // per write, parts per million
+  uint32_t misdirect_write_ppm = 0;
+  uint32_t fsync_error_ppm = 0;
+  uint64_t misdirect_bytes = 4096;
+  uint64_t capacity_bytes = UINT64_MAX;  // writes beyond it fail with kNoSpace
+};
+
+// Counts of injected faults (a test asserts each was detected).
+struct DiskFaultLog {
+  uint64_t lost_writes = 0;
+  uint64_t misdirected_writes = 0;
+  uint64_t fsync_errors = 0;
+  uint64_t torn_writes = 0;
+  uint64_t dropped_writes = 0;
+  uint64_t bit_flips = 0;
+};
+
+class SimDisk {
+ public:
+  explicit SimDisk(uint64_t seed, DiskFaults faults = {}) : rng_(seed), faults_(faults) {}
+
+  // Executes one request now and returns its completion.
+  IoCompletion Execute(const IoRequest& request);
+  // Power loss: unflushed writes are kept, dropped or torn; unflushed renames
+  // may be undone. The durable image stays.
+  void Crash();
+  // Durable contents (what a restart reads).
+  DirImage Image() const;
+  // Flips one bit of a durable file at rest. REQUIRES: the file exists and
+  // offset < its size.
+  void FlipBit(const std::string& file, uint64_t offset, int bit);
+  // Total durable bytes.
+  uint64_t UsedBytes() const;
+
+  DiskFaults& faults() { return faults_; }
+  const DiskFaultLog& fault_log() const { return log_; }
+
+ private:
+  struct PendingWrite {
+    uint64_t offset = 0;
+    std::string bytes;
+    bool lost = false;
+    bool misdirected = false;
+  };
+  struct File {
+    std::string durable;
+    std::vector<PendingWrite> pending;
+  };
+  static void ApplyWrite(std::string* data, uint64_t offset, std::string_view bytes);
+
+  Rng rng_;
+  DiskFaults faults_;
+  DiskFaultLog log_;
+  std::map<std::string, File> files_;
+  std::vector<std::pair<std::string, std::string>> pending_renames_;  // (from, to) undone on crash
+  std::map<std::string, File> renamed_away_;  // previous content of rename targets
+};
+
+}  // namespace wallet
