@@ -67,6 +67,7 @@ void Scheduler::OnWatch(const WatchEvent& e) {
   if (e.type == WatchEventType::kDeleted) {
     pending_.erase(e.id);
     unschedulable_.erase(e.id);
+    ClearNomination(e.id);
     if (p.node != kNoId) FlushUnschedulable();
     return;
   }
@@ -150,6 +151,15 @@ void Scheduler::RunCycle() {
   in_cycle_ = false;
   if (!backoff_.empty()) ScheduleCycle(sim::Time{backoff_.begin()->first});
   LeftoverFlush();
+}
+
+void Scheduler::ClearNomination(PodId pod) {
+  auto it = nominated_.find(pod);
+  if (it == nominated_.end()) return;
+  auto& list = nominated_on_node_[it->second];
+  list.erase(std::remove(list.begin(), list.end(), pod), list.end());
+  if (list.empty()) nominated_on_node_.erase(it->second);
+  nominated_.erase(it);
 }
 
 std::vector<PodId> Scheduler::Unschedulable() const {
@@ -304,11 +314,25 @@ FilterReason Scheduler::Filter(const Pod& pod, const Profile& prof, NodeId id,
     return FilterReason::kNodeAffinity;
   if (pod.zone_pin >= 0 && node.zone != pod.zone_pin) return FilterReason::kVolumeZone;
   const PodTemplate& t = *pod.tmpl;
-  if (node.cpu_requested_millicores + t.cpu_request_millicores > node.cpu_allocatable_millicores)
+  int64_t cpu = node.cpu_requested_millicores, mem = node.memory_requested_bytes;
+  int64_t pods = node.pods_count;
+  if (!nominated_on_node_.empty()) {
+    auto it = nominated_on_node_.find(id);
+    if (it != nominated_on_node_.end()) {
+      for (PodId other : it->second) {
+        const Pod& o = store_.pod(other);
+        if (other == pod.id || o.priority < pod.priority) continue;
+        cpu += o.tmpl->cpu_request_millicores;
+        mem += o.tmpl->memory_request_bytes;
+        pods += 1;
+      }
+    }
+  }
+  if (cpu + t.cpu_request_millicores > node.cpu_allocatable_millicores)
     return FilterReason::kInsufficientCpu;
-  if (node.memory_requested_bytes + t.memory_request_bytes > node.memory_allocatable_bytes)
+  if (mem + t.memory_request_bytes > node.memory_allocatable_bytes)
     return FilterReason::kInsufficientMemory;
-  if (node.pods_count + 1 > node.pods_allocatable) return FilterReason::kTooManyPods;
+  if (pods + 1 > node.pods_allocatable) return FilterReason::kTooManyPods;
   for (const Term& term : prof.anti_required) {
     for (WorkloadId w : term.workloads) {
       int32_t c = term.hostname ? store_.CountOnNode(w, id) : store_.CountInZone(w, node.zone);
@@ -525,6 +549,7 @@ bool Scheduler::Attempt(PodId id) {
     store_.Bind(id, chosen, sim_.now());
     sim_.MixDigest(id * 0x9E3779B97F4A7C15ULL ^ chosen);
     ++binds_;
+    if (!nominated_.empty()) ClearNomination(id);
     if (!pending_.empty()) pending_.erase(id);
     if (!unschedulable_.empty()) unschedulable_.erase(id);
     return true;
@@ -540,7 +565,15 @@ bool Scheduler::Attempt(PodId id) {
     info.diagnosis = failed_this_cycle_[key];
   } else {
     failed_this_cycle_[key] = info.diagnosis;
-    if (config_.preemption && p.priority > 0 && !store_.workload(p.workload).preempt_never) {
+    bool waiting = false;  // victims of an earlier preemption still terminating
+    auto nom = nominated_.find(id);
+    if (nom != nominated_.end() && store_.node(nom->second).alive()) {
+      for (PodId v : store_.node(nom->second).pods)
+        waiting = waiting || (store_.pod(v).deleting && store_.pod(v).priority < p.priority);
+    }
+    if (!waiting) ClearNomination(id);
+    if (!waiting && config_.preemption && p.priority > 0 &&
+        !store_.workload(p.workload).preempt_never) {
       if (Preempt(id, prof)) info.diagnosis.preemption_started = true;
     }
   }
@@ -645,6 +678,8 @@ bool Scheduler::Preempt(PodId id, const Profile& prof) {
     }
   }
   if (best.node == kNoId) return false;
+  nominated_[id] = best.node;
+  nominated_on_node_[best.node].push_back(id);
   for (PodId v : best.victims) {
     ++preemptions_;
     store_.mutable_pod(v).evicted = true;

@@ -10,9 +10,13 @@
 // per node, live pods of each workload per node and per zone); label and
 // taint matching is done once per (pod template, pool, zone) group and cached.
 //
+// After a preemption the preemptor is nominated to the node: its requests are
+// reserved there against lower-priority pods and it does not preempt again
+// while its victims terminate.
+//
 // Not modelled: ImageLocality (no images, so it scores every node equally),
-// NodePorts, volume limits, nominated-node reservation after preemption,
-// symmetric *preferred* inter-pod terms of existing pods.
+// NodePorts, volume limits, symmetric *preferred* inter-pod terms of existing
+// pods.
 #include <array>
 #include <cstdint>
 #include <functional>
@@ -150,6 +154,11 @@ class Scheduler {
   std::set<std::pair<int64_t, PodId>> backoff_;   // (not_before us, pod)
   std::map<PodId, PendingInfo> pending_;          // pods that failed at least once
   std::set<PodId> unschedulable_;
+  // Preemptors and the node their victims are leaving (nominatedNodeName).
+  // Their requests are reserved on that node against pods of lower priority.
+  std::map<PodId, NodeId> nominated_;
+  std::map<NodeId, std::vector<PodId>> nominated_on_node_;
+  void ClearNomination(PodId pod);
   std::map<std::pair<WorkloadId, int32_t>, Profile> profiles_;
   std::map<std::pair<WorkloadId, int32_t>, Diagnosis> failed_this_cycle_;
   bool cycle_scheduled_ = false;

@@ -40,8 +40,11 @@ void DaemonSetController::OnWatch(const WatchEvent& e) {
     if (store_.workload(e.id).spec.kind == WorkloadKind::kDaemonSet) queue_.Add(e.id);
   } else if (e.kind == ObjectKind::kPod) {
     const Pod& p = store_.pod(e.id);
-    const Workload& w = store_.workload(p.workload);
+    Workload& w = store_.mutable_workload(p.workload);
     if (w.spec.kind != WorkloadKind::kDaemonSet) return;
+    // Ready counts come from the store's exact counters (no full sync needed).
+    w.ready_replicas = w.ready_pods;
+    w.available_replicas = w.ready_pods;
     // Readiness matters only while a template change is being rolled out.
     if (e.type == WatchEventType::kDeleted || !p.Active() || w.rollout.in_progress)
       queue_.Add(p.workload);
@@ -104,8 +107,8 @@ void DaemonSetController::Sync(WorkloadId wid) {
     w.rollout.finished_at = sim_.now();
   }
   w.status_replicas = desired;
-  w.ready_replicas = ready;
-  w.available_replicas = ready;
+  w.ready_replicas = w.ready_pods;
+  w.available_replicas = w.ready_pods;
   w.updated_replicas = updated;
 }
 
