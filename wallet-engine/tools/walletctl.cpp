@@ -1,0 +1,523 @@
+// walletctl: operate on a wallet data directory, run the swarm soak and the
+// benchmark. Tools may read the wall clock (marked for tests/tidy).
+#include <algorithm>
+#include <chrono>
+#include <cinttypes>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "wallet-engine/driver/file_driver.h"
+#include "wallet-engine/invariants.h"
+#include "wallet-engine/ledger.h"
+#include "wallet-engine/swarm.h"
+#include "wallet-engine/wal.h"
+
+namespace {
+
+using namespace wallet;
+
+constexpr uint32_t kCur = 978;
+constexpr uint32_t kProv = 7;
+
+double NowS() {
+  using namespace std::chrono;
+  return duration<double>(steady_clock::now().time_since_epoch()).count();  // tidy:allow-wallclock
+}
+
+int Usage() {
+  std::fprintf(stderr,
+               "usage: walletctl load --dir D --transfers N --seed S\n"
+               "       walletctl verify D\n"
+               "       walletctl recover D\n"
+               "       walletctl restore D --to seq:N|ts:T\n"
+               "       walletctl balances D [--player P]\n"
+               "       walletctl dump D\n"
+               "       walletctl soak --seconds N\n"
+               "       walletctl bench [--json]\n");
+  return 2;
+}
+
+const char* Arg(int argc, char** argv, const char* name, const char* fallback = nullptr) {
+  for (int i = 0; i + 1 < argc; ++i)
+    if (std::strcmp(argv[i], name) == 0) return argv[i + 1];
+  return fallback;
+}
+
+std::vector<Op> SetupOps(uint64_t players) {
+  std::vector<Op> ops = {
+      MakeCreateAccount(HouseAccountId(kProv, kCur), kCur, AccountKind::kHouse, 0),
+      MakeCreateAccount(PoolAccountId(AccountKind::kJackpotPool, kCur), kCur,
+                        AccountKind::kJackpotPool, kDebitsMustNotExceedCredits),
+      MakeCreateAccount(PoolAccountId(AccountKind::kPromoBudget, kCur), kCur,
+                        AccountKind::kPromoBudget, 0),
+      MakeCreateAccount(PoolAccountId(AccountKind::kPspClearing, kCur), kCur,
+                        AccountKind::kPspClearing, 0)};
+  for (uint64_t p = 1; p <= players; ++p) {
+    ops.push_back(MakeCreateAccount(PlayerAccountId(p, kCur, AccountKind::kPlayerReal), kCur,
+                                    AccountKind::kPlayerReal, kDebitsMustNotExceedCredits));
+    ops.push_back(MakeCreateAccount(PlayerAccountId(p, kCur, AccountKind::kPlayerBonus), kCur,
+                                    AccountKind::kPlayerBonus, kDebitsMustNotExceedCredits));
+  }
+  return ops;
+}
+
+// Realistic seamless traffic: deposits, bets with jackpot contributions,
+// wins (some zero), rollbacks (some before their bet), end rounds, retries.
+class Traffic {
+ public:
+  Traffic(uint64_t seed, uint64_t players) : rng_(seed), players_(players) {}
+  Op Next() {
+    const uint64_t p = 1 + rng_.Below(players_);
+    const Id128 round{0x20, p * 1'000'000 + round_[p % 4096]};
+    const uint64_t roll = rng_.Below(100);
+    if (!history_.empty() && roll < 5) return history_[rng_.Below(history_.size())];  // a retry
+    Op op;
+    if (roll < 20) op = MakeDeposit(Key(), p, kCur, static_cast<int64_t>(100 + rng_.Below(5000)));
+    else if (roll < 60) {
+      const auto amount = static_cast<int64_t>(1 + rng_.Below(200));
+      op = MakeBet(Key(), p, kCur, kProv, round, amount, amount / 50,
+                   static_cast<BetPolicy>(rng_.Below(2)));
+      last_bet_ = op.id;
+    } else if (roll < 85) {
+      op = MakeWin(Key(), p, kCur, kProv, round, {}, static_cast<int64_t>(rng_.Below(300)), true);
+      ++round_[p % 4096];
+    } else if (roll < 92) {
+      op = MakeRollback(Key(), p, kCur, kProv, round, rng_.Chance(1, 3) ? Key() : last_bet_);
+    } else if (roll < 96) {
+      op = MakeWithdraw(Key(), p, kCur, static_cast<int64_t>(1 + rng_.Below(500)));
+    } else {
+      op = MakeEndRound(Key(), p, kCur, kProv, round);
+      ++round_[p % 4096];
+    }
+    if (history_.size() < 4096) history_.push_back(op);
+    else history_[rng_.Below(history_.size())] = op;
+    return op;
+  }
+
+ private:
+  Id128 Key() { return Id128{0x10ad, ++key_}; }
+  Rng rng_;
+  uint64_t players_;
+  uint64_t key_ = 0;
+  uint64_t round_[4096] = {};
+  Id128 last_bet_{0x10ad, 1};
+  std::vector<Op> history_;
+};
+
+int Load(int argc, char** argv) {
+  const char* dir = Arg(argc, argv, "--dir");
+  if (!dir) return Usage();
+  const uint64_t n = std::strtoull(Arg(argc, argv, "--transfers", "100000"), nullptr, 10);
+  const uint64_t seed = std::strtoull(Arg(argc, argv, "--seed", "1"), nullptr, 10);
+  EngineConfig cfg;
+  cfg.snapshot_every_ops = 200'000;
+  std::string err;
+  auto w = DurableWallet::Open(dir, cfg, &err);
+  if (!w) {
+    std::fprintf(stderr, "walletctl: %s\n", err.c_str());
+    return 1;
+  }
+  const uint64_t players = std::max<uint64_t>(10, n / 50);
+  std::vector<Op> setup = SetupOps(players);
+  for (size_t i = 0; i < setup.size(); i += 4096) {
+    std::vector<Op> chunk(setup.begin() + static_cast<std::ptrdiff_t>(i),
+                          setup.begin() + static_cast<std::ptrdiff_t>(std::min(setup.size(), i + 4096)));
+    w->Submit(std::move(chunk)).get();
+  }
+  Traffic t(seed, players);
+  uint64_t ok = 0, refused = 0, done = 0;
+  std::vector<std::future<Reply>> inflight;
+  while (done < n) {
+    std::vector<Op> ops;
+    for (uint64_t i = 0; i < 1024 && done < n; ++i, ++done) ops.push_back(t.Next());
+    inflight.push_back(w->Submit(std::move(ops)));
+    if (inflight.size() >= 8) {
+      Reply r = inflight.front().get();
+      inflight.erase(inflight.begin());
+      for (const auto& x : r.results) (IsSuccess(x.result) ? ok : refused)++;
+    }
+  }
+  for (auto& f : inflight) {
+    Reply r = f.get();
+    for (const auto& x : r.results) (IsSuccess(x.result) ? ok : refused)++;
+  }
+  std::printf("loaded %s: %" PRIu64 " ops (%" PRIu64 " succeeded, %" PRIu64
+              " refused by the rules), %" PRIu64 " players, last seq %" PRIu64 ", state hash %016" PRIx64 "\n",
+              dir, n, ok, refused, players, w->LastSeq(), w->StateHash());
+  return 0;
+}
+
+int Verify(const char* dir, bool quiet = false) {
+  DirImage image;
+  std::string err;
+  if (!FileDriver::ReadDir(dir, &image, &err)) {
+    std::fprintf(stderr, "walletctl: %s\n", err.c_str());
+    return 1;
+  }
+  const RecoveryResult r = Recover(image, {});
+  if (!r.ok) {
+    std::printf("DAMAGED %s/%s\n", dir, r.diagnosis.ToString().c_str());
+    return 1;
+  }
+  for (const auto& w : r.warnings) std::printf("warning: %s\n", w.c_str());
+  const std::string inv = CheckLedgerInvariants(r.ledger, {.check_fold = false});
+  if (!inv.empty()) {
+    std::printf("DAMAGED %s: invariant violated after replay: %s\n", dir, inv.c_str());
+    return 1;
+  }
+  if (!quiet)
+    std::printf("clean: snapshot gen %" PRIu64 ", %" PRIu64 " records (%" PRIu64
+                " ops) replayed, last seq %" PRIu64 ", %zu accounts, state hash %016" PRIx64 "\n",
+                r.snapshot_gen, r.records_replayed, r.ops_replayed, r.last_seq,
+                r.ledger.accounts().size(), r.ledger.StateHash());
+  return 0;
+}
+
+int RecoverCmd(const char* dir) {
+  std::string err;
+  RecoveryResult info;
+  auto w = DurableWallet::Open(dir, {}, &err, &info);
+  if (!w) {
+    std::printf("cannot recover: %s\n", err.c_str());
+    return 1;
+  }
+  for (const auto& x : info.warnings) std::printf("repaired: %s\n", x.c_str());
+  std::printf("recovered through seq %" PRIu64 " (%" PRIu64 " records replayed), state hash %016" PRIx64 "\n",
+              w->LastSeq(), info.records_replayed, w->StateHash());
+  return 0;
+}
+
+int Restore(int argc, char** argv, const char* dir) {
+  const char* to = Arg(argc, argv, "--to");
+  if (!to) return Usage();
+  RecoveryOptions o;
+  if (std::strncmp(to, "seq:", 4) == 0) o.stop_seq = std::strtoull(to + 4, nullptr, 10);
+  else if (std::strncmp(to, "ts:", 3) == 0) o.stop_timestamp = std::strtoull(to + 3, nullptr, 10);
+  else o.stop_seq = std::strtoull(to, nullptr, 10);
+  DirImage image;
+  std::string err;
+  if (!FileDriver::ReadDir(dir, &image, &err)) return std::fprintf(stderr, "%s\n", err.c_str()), 1;
+  const RecoveryResult r = Recover(image, o);
+  if (!r.ok) {
+    std::printf("DAMAGED %s/%s\n", dir, r.diagnosis.ToString().c_str());
+    return 1;
+  }
+  // Every replayed record's recorded state hash was checked during replay;
+  // the last one is the hash "recorded at that point".
+  const bool verified = r.last_seq == 0 || r.last_state_hash == r.ledger.StateHash();
+  std::printf("restored to seq %" PRIu64 " (timestamp %" PRIu64 "): state hash %016" PRIx64
+              ", recorded %016" PRIx64 " -> %s\n",
+              r.last_seq, r.ledger.last_timestamp(), r.ledger.StateHash(), r.last_state_hash,
+              verified ? "verified" : "MISMATCH");
+  return verified ? 0 : 1;
+}
+
+int Balances(int argc, char** argv, const char* dir) {
+  DirImage image;
+  std::string err;
+  if (!FileDriver::ReadDir(dir, &image, &err)) return std::fprintf(stderr, "%s\n", err.c_str()), 1;
+  const RecoveryResult r = Recover(image, {});
+  if (!r.ok) return std::printf("DAMAGED %s\n", r.diagnosis.ToString().c_str()), 1;
+  const char* only = Arg(argc, argv, "--player");
+  uint64_t shown = 0;
+  for (const Account& a : r.ledger.accounts()) {
+    if (only && !(a.id.lo == std::strtoull(only, nullptr, 10) && a.kind <= 2)) continue;
+    if (!only && shown >= 50) break;
+    std::printf("%s kind=%u ledger=%u balance=%" PRId64 " (credits %" PRId64 " debits %" PRId64
+                " pending %" PRId64 ")\n",
+                ToString(a.id).c_str(), a.kind, a.ledger, a.credits_posted - a.debits_posted,
+                a.credits_posted, a.debits_posted, a.debits_pending);
+    ++shown;
+  }
+  if (!only && r.ledger.accounts().size() > shown)
+    std::printf("... %zu accounts in total\n", r.ledger.accounts().size());
+  return 0;
+}
+
+int Dump(const char* dir) {
+  DirImage image;
+  std::string err;
+  if (!FileDriver::ReadDir(dir, &image, &err)) return std::fprintf(stderr, "%s\n", err.c_str()), 1;
+  for (const auto& [name, bytes] : image) {
+    uint64_t gen;
+    if (ParseSnapshotName(name, &gen)) {
+      SnapshotHeader h;
+      std::string_view body;
+      std::string what;
+      const bool ok = DecodeSnapshot(bytes, &h, &body, &what);
+      std::printf("%s: snapshot gen %" PRIu64 " seq %" PRIu64 " state hash %016" PRIx64 " %s\n",
+                  name.c_str(), h.gen, h.seq, h.state_hash, ok ? "ok" : what.c_str());
+    } else if (ParseSegmentName(name, &gen)) {
+      const SegmentScan s = ScanSegment(bytes, std::nullopt, std::nullopt);
+      std::printf("%s: %zu records, %zu bytes\n", name.c_str(), s.records.size(), bytes.size());
+      for (const RecordView& v : s.records)
+        std::printf("  @%" PRIu64 " seq %" PRIu64 " term %" PRIu64 " ts %" PRIu64 " ops %zu state %016" PRIx64 "\n",
+                    v.offset, v.header.seq, v.header.term, v.header.timestamp, v.Ops().size(),
+                    v.header.state_hash);
+      if (s.end != SegmentScan::End::kClean)
+        std::printf("  @%" PRIu64 " %s\n", s.bad_offset, s.what.c_str());
+    } else {
+      std::printf("%s: %zu bytes (not a wallet file)\n", name.c_str(), bytes.size());
+    }
+  }
+  return 0;
+}
+
+int Soak(int argc, char** argv) {
+  const double seconds = std::strtod(Arg(argc, argv, "--seconds", "60"), nullptr);
+  const double start = NowS();
+  uint64_t seed = std::strtoull(Arg(argc, argv, "--first-seed", "1000000"), nullptr, 10);
+  uint64_t runs = 0, stalls = 0, failures = 0, acked = 0;
+  SwarmOptions o;
+  o.all_faults = Arg(argc, argv, "--all-faults") != nullptr;
+  while (NowS() - start < seconds) {
+    const SwarmReport r = RunSwarmSeed(seed, o);
+    ++runs;
+    acked += r.ops_acked;
+    if (!r.ok) {
+      if (r.stalled) ++stalls;
+      else ++failures;
+      std::printf("%s seed %" PRIu64 ": %s\n  config: %s\n", r.stalled ? "STALL" : "FAIL", seed,
+                  r.failure.c_str(), r.config.c_str());
+    }
+    ++seed;
+  }
+  std::printf("soak: %" PRIu64 " seeds, %" PRIu64 " ops acknowledged, %" PRIu64 " failures, %" PRIu64
+              " stalls (liveness)\n", runs, acked, failures, stalls);
+  return failures ? 1 : 0;
+}
+
+// ------------------------------------------------------------------ bench ---
+
+double Percentile(std::vector<double> v, double q) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  return v[static_cast<size_t>(q * static_cast<double>(v.size() - 1))];
+}
+
+std::vector<Op> TransferBatch(Rng& rng, uint64_t accounts, size_t n, uint64_t* key, bool hot) {
+  std::vector<Op> ops;
+  ops.reserve(n);
+  for (size_t i = 0; i < n; ++i) {
+    const uint64_t a = 1 + rng.Below(accounts);
+    uint64_t b = hot ? 0 : 1 + rng.Below(accounts);
+    if (b == a) b = 0;
+    const Id128 da = PlayerAccountId(a, kCur, AccountKind::kPlayerBonus);
+    const Id128 cb = b == 0 ? HouseAccountId(kProv, kCur)
+                            : PlayerAccountId(b, kCur, AccountKind::kPlayerBonus);
+    ops.push_back(MakeTransfer(Id128{0xbe, ++*key}, da, cb, 1, kCur, TransferCode::kCorrection));
+  }
+  return ops;
+}
+
+// Transfers/s through the ledger state machine at batches of 8,190.
+double MemoryTransfersPerS(bool hot, double budget_s) {
+  Ledger l;
+  const uint64_t accounts = 10'000;
+  std::vector<Op> setup;
+  setup.push_back(MakeCreateAccount(HouseAccountId(kProv, kCur), kCur, AccountKind::kHouse, 0));
+  for (uint64_t p = 1; p <= accounts; ++p)
+    setup.push_back(MakeCreateAccount(PlayerAccountId(p, kCur, AccountKind::kPlayerBonus), kCur,
+                                      AccountKind::kPlayerBonus, 0));
+  std::vector<OpReply> replies(8190);
+  uint64_t ts = 1;
+  for (size_t i = 0; i < setup.size(); i += 8190) {
+    const size_t n = std::min<size_t>(8190, setup.size() - i);
+    l.ApplyBatch(std::span<const Op>(setup.data() + i, n), ts, replies.data());
+    ts += n;
+  }
+  Rng rng(7);
+  uint64_t key = 0, done = 0;
+  std::vector<std::vector<Op>> batches;
+  for (int i = 0; i < 60; ++i) batches.push_back(TransferBatch(rng, accounts, 8190, &key, hot));
+  const double t0 = NowS();
+  size_t b = 0;
+  while (b < batches.size() && (NowS() - t0 < budget_s || b < 4)) {
+    l.ApplyBatch(batches[b], ts, replies.data());
+    ts += 8190;
+    done += 8190;
+    ++b;
+  }
+  return static_cast<double>(done) / (NowS() - t0);
+}
+
+double SeamlessOpsPerS(double budget_s) {
+  Ledger l;
+  const uint64_t players = 50'000;
+  std::vector<Op> setup = SetupOps(players);
+  std::vector<OpReply> replies(8190);
+  uint64_t ts = 1;
+  for (size_t i = 0; i < setup.size(); i += 8190) {
+    const size_t n = std::min<size_t>(8190, setup.size() - i);
+    l.ApplyBatch(std::span<const Op>(setup.data() + i, n), ts, replies.data());
+    ts += n;
+  }
+  Traffic t(3, players);
+  std::vector<std::vector<Op>> batches(40);
+  for (auto& batch : batches)
+    for (int i = 0; i < 8190; ++i) batch.push_back(t.Next());
+  const double t0 = NowS();
+  uint64_t done = 0;
+  size_t b = 0;
+  while (b < batches.size() && (NowS() - t0 < budget_s || b < 4)) {
+    l.ApplyBatch(batches[b], ts, replies.data());
+    ts += 8190;
+    done += 8190;
+    ++b;
+  }
+  return static_cast<double>(done) / (NowS() - t0);
+}
+
+int Bench(bool json) {
+  const std::string base = std::filesystem::temp_directory_path().string() + "/walletctl-bench-" +
+                           std::to_string(::getpid());
+  std::filesystem::remove_all(base);
+  std::filesystem::create_directories(base);
+  const double memory = MemoryTransfersPerS(false, 2.0);
+  const double memory_hot = MemoryTransfersPerS(true, 2.0);
+  const double seamless = SeamlessOpsPerS(2.0);
+
+  // Durable: batches of 8k transfers, pipelined, on this machine's disk.
+  const uint64_t accounts = 10'000;
+  std::string err;
+  double durable = 0, fsync_p50_ms = 0, ack_p99_ms = 0, replay = 0, restart = 0;
+  uint64_t replay_ops = 0;
+  {
+    EngineConfig cfg;
+    cfg.batch_delay_us = 200;
+    auto w = DurableWallet::Open(base + "/durable", cfg, &err);
+    if (!w) return std::fprintf(stderr, "bench: %s\n", err.c_str()), 1;
+    std::vector<Op> setup;
+    setup.push_back(MakeCreateAccount(HouseAccountId(kProv, kCur), kCur, AccountKind::kHouse, 0));
+    for (uint64_t p = 1; p <= accounts; ++p)
+      setup.push_back(MakeCreateAccount(PlayerAccountId(p, kCur, AccountKind::kPlayerBonus), kCur,
+                                        AccountKind::kPlayerBonus, 0));
+    for (size_t i = 0; i < setup.size(); i += 8000)
+      w->Submit(std::vector<Op>(setup.begin() + static_cast<std::ptrdiff_t>(i),
+                                setup.begin() + static_cast<std::ptrdiff_t>(std::min(setup.size(), i + 8000))))
+          .get();
+    Rng rng(11);
+    uint64_t key = 1'000'000'000;
+    std::vector<std::vector<Op>> batches;
+    for (int i = 0; i < 160; ++i) batches.push_back(TransferBatch(rng, accounts, 8000, &key, false));
+    std::vector<std::future<Reply>> inflight;
+    const double t0 = NowS();
+    uint64_t done = 0;
+    size_t b = 0;
+    while (b < batches.size() && NowS() - t0 < 4.0) {
+      inflight.push_back(w->Submit(std::move(batches[b++])));
+      if (inflight.size() >= 4) {
+        inflight.front().get();
+        inflight.erase(inflight.begin());
+        done += 8000;
+      }
+    }
+    for (auto& f : inflight) {
+      f.get();
+      done += 8000;
+    }
+    durable = static_cast<double>(done) / (NowS() - t0);
+    std::vector<double> fs;
+    for (uint64_t us : w->FsyncLatenciesUs()) fs.push_back(static_cast<double>(us) / 1000.0);
+    fsync_p50_ms = Percentile(fs, 0.5);
+
+    // Acknowledgement latency at half that load: requests of 64 transfers,
+    // open loop, for 3 s.
+    const double rate = durable / 2 / 64;  // requests per second
+    std::vector<std::pair<double, std::future<Reply>>> pending;
+    std::vector<double> lat;
+    const double s0 = NowS();
+    uint64_t sent = 0;
+    while (NowS() - s0 < 3.0) {
+      const double due = s0 + static_cast<double>(sent) / rate;
+      while (NowS() < due) std::this_thread::yield();
+      pending.emplace_back(NowS(), w->Submit(TransferBatch(rng, accounts, 64, &key, false)));
+      ++sent;
+      while (!pending.empty() &&
+             pending.front().second.wait_for(std::chrono::seconds(0)) == std::future_status::ready) {
+        pending.front().second.get();
+        lat.push_back((NowS() - pending.front().first) * 1000);
+        pending.erase(pending.begin());
+      }
+    }
+    for (auto& [t, f] : pending) {
+      f.get();
+      lat.push_back((NowS() - t) * 1000);
+    }
+    ack_p99_ms = Percentile(lat, 0.99);
+  }
+  {
+    // Replay: recover the durable directory (no snapshot: the whole log).
+    DirImage image;
+    FileDriver::ReadDir(base + "/durable", &image, &err);
+    const double t0 = NowS();
+    const RecoveryResult r = Recover(image, {});
+    const double dt = NowS() - t0;
+    replay_ops = r.ops_replayed;
+    replay = static_cast<double>(r.ops_replayed) / dt;
+  }
+  {
+    // Restart with 1,000,000 accounts and a snapshot.
+    EngineConfig cfg;
+    auto w = DurableWallet::Open(base + "/restart", cfg, &err);
+    std::vector<std::future<Reply>> inflight;
+    for (uint64_t i = 0; i < 1'000'000; i += 8000) {
+      std::vector<Op> ops;
+      for (uint64_t p = i + 1; p <= std::min<uint64_t>(1'000'000, i + 8000); ++p)
+        ops.push_back(MakeCreateAccount(PlayerAccountId(p, kCur, AccountKind::kPlayerReal), kCur,
+                                        AccountKind::kPlayerReal, kDebitsMustNotExceedCredits));
+      inflight.push_back(w->Submit(std::move(ops)));
+    }
+    for (auto& f : inflight) f.get();
+    w->Snapshot();
+    w.reset();
+    const double t0 = NowS();
+    RecoveryResult info;
+    auto again = DurableWallet::Open(base + "/restart", cfg, &err, &info);
+    restart = NowS() - t0;
+    if (!again) return std::fprintf(stderr, "bench restart: %s\n", err.c_str()), 1;
+  }
+  std::filesystem::remove_all(base);
+  const double hot_cost_pct = (memory - memory_hot) / memory * 100;
+  if (json) {
+    std::printf("{\"transfers_per_s_memory\": %.0f, \"transfers_per_s_memory_hot\": %.0f, "
+                "\"hot_account_cost_pct\": %.1f, \"transfers_per_s_durable\": %.0f, "
+                "\"fdatasync_ms_p50\": %.3f, \"ack_ms_p99\": %.3f, \"seamless_ops_per_s\": %.0f, "
+                "\"replay_records_per_s\": %.0f, \"replay_ops\": %" PRIu64 ", \"restart_s\": %.3f}\n",
+                memory, memory_hot, hot_cost_pct, durable, fsync_p50_ms, ack_p99_ms, seamless, replay,
+                replay_ops, restart);
+  } else {
+    std::printf("in memory (batches of 8,190): %.0f transfers/s (hot house account: %.0f, cost %.1f%%)\n",
+                memory, memory_hot, hot_cost_pct);
+    std::printf("durable (batches of 8,000, group commit): %.0f transfers/s, fdatasync p50 %.3f ms\n",
+                durable, fsync_p50_ms);
+    std::printf("ack latency p99 at half that load: %.3f ms\n", ack_p99_ms);
+    std::printf("seamless ops in memory: %.0f ops/s\n", seamless);
+    std::printf("log replay: %.0f records (ops)/s over %" PRIu64 " ops\n", replay, replay_ops);
+    std::printf("restart with 1,000,000 accounts + snapshot: %.3f s\n", restart);
+  }
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) return Usage();
+  const std::string cmd = argv[1];
+  if (cmd == "load") return Load(argc, argv);
+  if (cmd == "soak") return Soak(argc, argv);
+  if (cmd == "bench") return Bench(argc > 2 && std::strcmp(argv[2], "--json") == 0);
+  if (argc < 3) return Usage();
+  const char* dir = argv[2];
+  if (cmd == "verify") return Verify(dir);
+  if (cmd == "recover") return RecoverCmd(dir);
+  if (cmd == "restore") return Restore(argc, argv, dir);
+  if (cmd == "balances") return Balances(argc, argv, dir);
+  if (cmd == "dump") return Dump(dir);
+  return Usage();
+}
