@@ -20,6 +20,10 @@ struct PodRankInput {
   sim::Time ready_since = sim::Time::Max();
   int32_t restarts = 0;
   sim::Time created_at{};
+  // Optional: LogBucket(now, ready_since / created_at) precomputed by
+  // PrecomputeBuckets, so a sort does not take logarithms in its comparator.
+  int64_t ready_bucket = INT64_MIN;
+  int64_t created_bucket = INT64_MIN;
 };
 
 // floor(log2(seconds since t)); -1 when t is not in the past. With
@@ -32,6 +36,11 @@ inline int64_t LogBucket(sim::Time now, sim::Time t) {
   return static_cast<int64_t>(std::floor(std::log2(static_cast<double>(s))));
 }
 
+inline void PrecomputeBuckets(PodRankInput& p, sim::Time now) {
+  p.ready_bucket = LogBucket(now, p.ready_since);
+  p.created_bucket = LogBucket(now, p.created_at);
+}
+
 // True when `a` should be deleted before `b`.
 inline bool DeleteBefore(const PodRankInput& a, const PodRankInput& b, sim::Time now) {
   if (a.assigned != b.assigned) return !a.assigned;                  // 1. unassigned first
@@ -40,11 +49,13 @@ inline bool DeleteBefore(const PodRankInput& a, const PodRankInput& b, sim::Time
   if (a.deletion_cost != b.deletion_cost) return a.deletion_cost < b.deletion_cost;  // 4.
   if (a.related_on_node != b.related_on_node) return a.related_on_node > b.related_on_node;  // 5.
   if (a.ready && b.ready) {                                          // 6. ready for less time
-    int64_t ba = LogBucket(now, a.ready_since), bb = LogBucket(now, b.ready_since);
+    int64_t ba = a.ready_bucket != INT64_MIN ? a.ready_bucket : LogBucket(now, a.ready_since);
+    int64_t bb = b.ready_bucket != INT64_MIN ? b.ready_bucket : LogBucket(now, b.ready_since);
     if (ba != bb) return ba < bb;
   }
   if (a.restarts != b.restarts) return a.restarts > b.restarts;     // 7. more restarts first
-  int64_t ca = LogBucket(now, a.created_at), cb = LogBucket(now, b.created_at);
+  int64_t ca = a.created_bucket != INT64_MIN ? a.created_bucket : LogBucket(now, a.created_at);
+  int64_t cb = b.created_bucket != INT64_MIN ? b.created_bucket : LogBucket(now, b.created_at);
   if (ca != cb) return ca < cb;                                      // 8. newer first
   return a.id > b.id;                                                // stable: newer id first
 }

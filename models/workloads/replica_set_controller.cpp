@@ -58,12 +58,14 @@ void ReplicaSetController::Sync(ReplicaSetId id) {
       r.ready_since = p.ready_since;
       r.restarts = p.restarts;
       r.created_at = p.created_at;
+      PrecomputeBuckets(r, sim_.now());
       ranks.push_back(r);
     }
     sim::Time now = sim_.now();
-    std::sort(ranks.begin(), ranks.end(),
-              [now](const PodRankInput& a, const PodRankInput& b) { return DeleteBefore(a, b, now); });
     int32_t n = -diff;
+    // Only the first n of the order matter.
+    std::partial_sort(ranks.begin(), ranks.begin() + n, ranks.end(),
+                      [now](const PodRankInput& a, const PodRankInput& b) { return DeleteBefore(a, b, now); });
     for (int32_t i = 0; i < n; ++i) store_.MarkDeleting(ranks[static_cast<size_t>(i)].id, now);
     deleted_ += n;
     sim_.recorder().Log(sim_.now(), "SuccessfulDelete", "replicaset/" + w.spec.name + "-" +

@@ -110,3 +110,26 @@ TEST(PodRanking, SortIsAStrictWeakOrder) {
 
 }  // namespace
 }  // namespace rehearsal::models
+
+namespace rehearsal::models {
+namespace {
+
+TEST(PodRanking, PrecomputedBucketsGiveTheSameOrder) {
+  std::vector<PodRankInput> plain;
+  for (PodId i = 1; i <= 60; ++i) {
+    PodRankInput p = Running(i);
+    p.ready_since = Ago(sim::Duration::Seconds(static_cast<int64_t>(i * i * 37 % 50000)));
+    p.created_at = Ago(sim::Duration::Seconds(static_cast<int64_t>(i * 7919 % 90000 + 60)));
+    p.restarts = static_cast<int32_t>(i % 3);
+    plain.push_back(p);
+  }
+  std::vector<PodRankInput> pre = plain;
+  for (auto& p : pre) PrecomputeBuckets(p, kNow);
+  auto cmp = [](const PodRankInput& a, const PodRankInput& b) { return DeleteBefore(a, b, kNow); };
+  std::sort(plain.begin(), plain.end(), cmp);
+  std::sort(pre.begin(), pre.end(), cmp);
+  for (size_t i = 0; i < plain.size(); ++i) EXPECT_EQ(plain[i].id, pre[i].id);
+}
+
+}  // namespace
+}  // namespace rehearsal::models
