@@ -65,7 +65,7 @@ uint64_t Ledger::InsertEntry(const Op& op, uint64_t ts, Result r, EntryState s, 
   e.leg_bonus = bonus;
   const uint64_t pos = entries_base_ + entries_.size();
   entries_.push_back(e);
-  const bool inserted = entry_index_.emplace(op.id, pos).second;
+  const bool inserted = entry_index_.Insert(op.id, pos);
   WE_ASSERT(inserted);
   hash_sum_ += HashEntry(e);
   if (recording_) {
@@ -116,7 +116,7 @@ void Ledger::SetEntryState(uint64_t pos, EntryState s) {
 uint32_t Ledger::InsertRound(const Round& r) {
   const auto index = static_cast<uint32_t>(rounds_.size());
   rounds_.push_back(r);
-  round_index_.emplace(r.key, index);
+  round_index_.Insert(r.key, index);
   hash_sum_ += HashRound(r);
   if (recording_) {
     Undo u;
@@ -153,13 +153,13 @@ void Ledger::RevertUndo() {
       case Undo::kAccountInsert:
         WE_ASSERT(u.index + 1 == accounts_.size());
         hash_sum_ -= HashAccount(accounts_.back());
-        account_index_.erase(accounts_.back().id);
+        account_index_.Erase(accounts_.back().id);
         accounts_.pop_back();
         break;
       case Undo::kEntryInsert: {
         WE_ASSERT(u.pos + 1 == entries_base_ + entries_.size());
         hash_sum_ -= HashEntry(entries_.back());
-        entry_index_.erase(entries_.back().body.id);
+        entry_index_.Erase(entries_.back().body.id);
         entries_.pop_back();
         break;
       }
@@ -178,7 +178,7 @@ void Ledger::RevertUndo() {
       case Undo::kRoundInsert:
         WE_ASSERT(u.index + 1 == rounds_.size());
         hash_sum_ -= HashRound(rounds_.back());
-        round_index_.erase(rounds_.back().key);
+        round_index_.Erase(rounds_.back().key);
         rounds_.pop_back();
         break;
       case Undo::kExpiryInsert:
@@ -195,8 +195,8 @@ void Ledger::RevertUndo() {
 // --------------------------------------------------------------- lookups ---
 
 int64_t Ledger::FindAccountIndex(const Id128& id) const {
-  auto it = account_index_.find(id);
-  return it == account_index_.end() ? -1 : static_cast<int64_t>(it->second);
+  const uint64_t* v = account_index_.Find(id);
+  return v ? static_cast<int64_t>(*v) : -1;
 }
 
 const Account* Ledger::FindAccount(const Id128& id) const {
@@ -205,13 +205,13 @@ const Account* Ledger::FindAccount(const Id128& id) const {
 }
 
 const IndexEntry* Ledger::FindEntry(const Id128& id) const {
-  auto it = entry_index_.find(id);
-  return it == entry_index_.end() ? nullptr : &EntryAt(it->second);
+  const uint64_t* v = entry_index_.Find(id);
+  return v ? &EntryAt(*v) : nullptr;
 }
 
 IndexEntry* Ledger::MutableEntry(const Id128& id) {
-  auto it = entry_index_.find(id);
-  return it == entry_index_.end() ? nullptr : &EntryAt(it->second);
+  const uint64_t* v = entry_index_.Find(id);
+  return v ? &EntryAt(*v) : nullptr;
 }
 
 Id128 Ledger::RoundKey(uint32_t provider, const Id128& round_id) {
@@ -219,8 +219,8 @@ Id128 Ledger::RoundKey(uint32_t provider, const Id128& round_id) {
 }
 
 const Round* Ledger::FindRound(uint32_t provider, const Id128& round_id) const {
-  auto it = round_index_.find(RoundKey(provider, round_id));
-  return it == round_index_.end() ? nullptr : &rounds_[it->second];
+  const uint64_t* v = round_index_.Find(RoundKey(provider, round_id));
+  return v ? &rounds_[*v] : nullptr;
 }
 
 BalanceView Ledger::Balance(uint64_t player_id, uint32_t currency) const {
@@ -279,7 +279,7 @@ void Ledger::ApplyBatch(std::span<const Op> ops, uint64_t first_timestamp, OpRep
       for (size_t k = i; k <= j; ++k)
         if (k != failed) replies[k] = ReplyWith(Result::kLinkedEventFailed);
       if (IsTransientFailure(r) && r != Result::kIdAlreadyFailed &&
-          ops[failed].kind == OpKind::kTransfer && !entry_index_.count(ops[failed].id)) {
+          ops[failed].kind == OpKind::kTransfer && !entry_index_.Find(ops[failed].id)) {
         InsertEntry(ops[failed], first_timestamp + failed, r, EntryState::kNone, 0, 0);
         replies[failed].timestamp = first_timestamp + failed;
       }
@@ -447,7 +447,7 @@ Result Ledger::ApplyCreateAccount(const Op& op, uint64_t ts) {
   a.timestamp = ts;
   const auto index = static_cast<uint32_t>(accounts_.size());
   accounts_.push_back(a);
-  account_index_.emplace(a.id, index);
+  account_index_.Insert(a.id, index);
   hash_sum_ += HashAccount(a);
   if (recording_) {
     Undo u;
@@ -511,9 +511,9 @@ class Ledger::Staging {
 Result Ledger::ApplyTransfer(const Op& op, uint64_t ts) {
   Staging st(this);
   if (op.flags & (kPostPending | kVoidPending)) {
-    auto it = entry_index_.find(op.ref_id);
-    if (it == entry_index_.end()) return Result::kPendingTransferNotFound;
-    const uint64_t ppos = it->second;
+    const uint64_t* found = entry_index_.Find(op.ref_id);
+    if (!found) return Result::kPendingTransferNotFound;
+    const uint64_t ppos = *found;
     const IndexEntry& p = EntryAt(ppos);
     if (p.body.kind != OpKind::kTransfer || !(p.body.flags & kPending) ||
         p.result != Result::kOk)
@@ -622,7 +622,7 @@ Result Ledger::ApplyBet(const Op& op, uint64_t ts) {
   if (round) {
     Round nr = *round;
     nr.bets += 1;
-    SetRound(round_index_.at(nr.key), nr);
+    SetRound(static_cast<uint32_t>(*round_index_.Find(nr.key)), nr);
   } else {
     Round nr;
     nr.key = RoundKey(op.provider, op.round_id);
@@ -647,9 +647,10 @@ Result Ledger::ApplyWin(const Op& op, uint64_t ts) {
   }
   const int64_t source = FindAccountIndex(source_id);
   if (real < 0 || source < 0) return Result::kAccountNotFound;
-  auto rit = round_index_.find(RoundKey(op.provider, op.round_id));
-  if (rit == round_index_.end()) return Result::kBetNotFound;
-  Round round = rounds_[rit->second];
+  const uint64_t* rit = round_index_.Find(RoundKey(op.provider, op.round_id));
+  if (!rit) return Result::kBetNotFound;
+  const auto rindex = static_cast<uint32_t>(*rit);
+  Round round = rounds_[rindex];
   if (round.player_id != op.player_id || round.currency != op.ledger) return Result::kRoundMismatch;
   if (round.closed) return Result::kRoundClosed;
   if (!op.ref_id.IsZero()) {
@@ -674,14 +675,14 @@ Result Ledger::ApplyWin(const Op& op, uint64_t ts) {
   }
   round.settled = 1;
   if (op.amount == 0 || (op.flags & kCloseRound)) round.closed = 1;
-  SetRound(rit->second, round);
+  SetRound(rindex, round);
   InsertEntry(op, ts, Result::kOk, EntryState::kNone, op.amount, 0);
   return Result::kOk;
 }
 
 Result Ledger::ApplyRollback(const Op& op, uint64_t ts) {
-  auto bit = entry_index_.find(op.ref_id);
-  if (bit == entry_index_.end()) {
+  const uint64_t* bit = entry_index_.Find(op.ref_id);
+  if (!bit) {
     // Rollback before bet: a tombstone under the bet's key refuses the late bet.
     Op tomb;
     tomb.kind = OpKind::kBet;
@@ -694,7 +695,7 @@ Result Ledger::ApplyRollback(const Op& op, uint64_t ts) {
     InsertEntry(op, ts, Result::kOkTombstone, EntryState::kNone, 0, 0);
     return Result::kOkTombstone;
   }
-  const uint64_t bpos = bit->second;
+  const uint64_t bpos = *bit;
   const IndexEntry bet = EntryAt(bpos);
   if (bet.state == EntryState::kTombstone || bet.state == EntryState::kBetRolledBack) {
     InsertEntry(op, ts, Result::kAlreadyRolledBack, EntryState::kNone, 0, 0);
@@ -709,9 +710,10 @@ Result Ledger::ApplyRollback(const Op& op, uint64_t ts) {
     InsertEntry(op, ts, Result::kOk, EntryState::kNone, 0, 0);
     return Result::kOk;
   }
-  auto rit = round_index_.find(RoundKey(op.provider, op.round_id));
-  WE_ASSERT(rit != round_index_.end());
-  Round round = rounds_[rit->second];
+  const uint64_t* rit = round_index_.Find(RoundKey(op.provider, op.round_id));
+  WE_ASSERT(rit != nullptr);
+  const auto rindex = static_cast<uint32_t>(*rit);
+  Round round = rounds_[rindex];
   if (round.settled) return Result::kRoundSettled;
   if (round.closed) return Result::kRoundClosed;
   const int64_t real = FindAccountIndex(PlayerAccountId(op.player_id, op.ledger, AccountKind::kPlayerReal));
@@ -728,15 +730,15 @@ Result Ledger::ApplyRollback(const Op& op, uint64_t ts) {
   st.Commit();
   SetEntryState(bpos, EntryState::kBetRolledBack);
   round.rolled_back += 1;
-  SetRound(rit->second, round);
+  SetRound(rindex, round);
   InsertEntry(op, ts, Result::kOk, EntryState::kNone, bet.leg_real, bet.leg_bonus);
   return Result::kOk;
 }
 
 Result Ledger::ApplyEndRound(const Op& op, uint64_t ts) {
-  auto rit = round_index_.find(RoundKey(op.provider, op.round_id));
+  const uint64_t* rit = round_index_.Find(RoundKey(op.provider, op.round_id));
   Result r = Result::kOk;
-  if (rit == round_index_.end()) {
+  if (!rit) {
     // Closing an unknown round records it closed, so a late bet is refused.
     Round nr;
     nr.key = RoundKey(op.provider, op.round_id);
@@ -747,14 +749,15 @@ Result Ledger::ApplyEndRound(const Op& op, uint64_t ts) {
     nr.closed = 1;
     InsertRound(nr);
   } else {
-    Round round = rounds_[rit->second];
+    const auto rindex = static_cast<uint32_t>(*rit);
+    Round round = rounds_[rindex];
     if (round.player_id != op.player_id || round.currency != op.ledger)
       return Result::kRoundMismatch;
     if (round.closed) {
       r = Result::kRoundAlreadyClosed;
     } else {
       round.closed = 1;
-      SetRound(rit->second, round);
+      SetRound(rindex, round);
     }
   }
   InsertEntry(op, ts, r, EntryState::kNone, 0, 0);
@@ -818,7 +821,7 @@ void Ledger::PruneRetention(uint64_t ts) {
         if (r && !r->closed) break;
       }
       hash_sum_ -= HashEntry(e);
-      entry_index_.erase(e.body.id);
+      entry_index_.Erase(e.body.id);
       e.live = 0;
     }
     ++prune_cursor_;
@@ -848,7 +851,7 @@ bool Get(std::string_view* in, T* v) {
 
 void Ledger::Serialize(std::string* out) const {
   out->clear();
-  uint64_t live = entry_index_.size();
+  const uint64_t live = entry_index_.size();
   out->reserve(48 + accounts_.size() * sizeof(Account) + live * sizeof(IndexEntry) +
                rounds_.size() * sizeof(Round));
   Put(out, kImageMagic);
@@ -882,19 +885,19 @@ bool Ledger::Deserialize(std::string_view in, LedgerConfig config, Ledger* out,
   out->accounts_.resize(na);
   std::memcpy(out->accounts_.data(), in.data(), na * sizeof(Account));
   in.remove_prefix(na * sizeof(Account));
-  out->account_index_.reserve(na);
+  out->account_index_.Reserve(na);
   for (uint32_t i = 0; i < na; ++i) {
-    if (!out->account_index_.emplace(out->accounts_[i].id, i).second) {
+    if (!out->account_index_.Insert(out->accounts_[i].id, i)) {
       *error = "duplicate account id in state image";
       return false;
     }
     out->hash_sum_ += HashAccount(out->accounts_[i]);
   }
-  out->entry_index_.reserve(ne);
+  out->entry_index_.Reserve(ne);
   for (uint64_t i = 0; i < ne; ++i) {
     IndexEntry e;
     Get(&in, &e);
-    if (!e.live || !out->entry_index_.emplace(e.body.id, i).second) {
+    if (!e.live || !out->entry_index_.Insert(e.body.id, i)) {
       *error = "bad or duplicate index entry in state image";
       return false;
     }
@@ -906,7 +909,7 @@ bool Ledger::Deserialize(std::string_view in, LedgerConfig config, Ledger* out,
   out->rounds_.resize(nr);
   std::memcpy(out->rounds_.data(), in.data(), nr * sizeof(Round));
   for (uint32_t i = 0; i < nr; ++i) {
-    if (!out->round_index_.emplace(out->rounds_[i].key, i).second) {
+    if (!out->round_index_.Insert(out->rounds_[i].key, i)) {
       *error = "duplicate round in state image";
       return false;
     }

@@ -16,6 +16,7 @@
 #include <utility>
 #include <vector>
 
+#include "wallet-engine/id_map.h"
 #include "wallet-engine/types.h"
 
 namespace wallet {
@@ -161,13 +162,13 @@ class Ledger {
 
   LedgerConfig config_;
   std::vector<Account> accounts_;
-  std::unordered_map<Id128, uint32_t, Id128Hasher> account_index_;
+  IdMap account_index_;
   std::deque<IndexEntry> entries_;
   uint64_t entries_base_ = 0;     // absolute position of entries_.front()
   uint64_t prune_cursor_ = 0;     // absolute position of the next retention candidate
-  std::unordered_map<Id128, uint64_t, Id128Hasher> entry_index_;
+  IdMap entry_index_;
   std::vector<Round> rounds_;
-  std::unordered_map<Id128, uint32_t, Id128Hasher> round_index_;
+  IdMap round_index_;
   std::set<std::pair<uint64_t, uint64_t>> expiry_;  // (expires_at, entry position)
   uint64_t last_timestamp_ = 0;
   uint64_t hash_sum_ = 0;  // wrapping sum of element hashes
