@@ -1,0 +1,254 @@
+// Engine, WAL and recovery behaviour driven by hand through SimDisk: the
+// acknowledgement rule, fatal fsync errors, torn tails vs damage, snapshots,
+// point-in-time restore, replication modes and fencing.
+#include <gtest/gtest.h>
+
+#include <memory>
+
+#include "wallet-engine/engine.h"
+#include "wallet-engine/invariants.h"
+#include "wallet-engine/sim_disk.h"
+#include "wallet-engine/wal.h"
+
+namespace wallet {
+namespace {
+
+constexpr uint32_t kCur = 978;
+
+std::vector<Op> Accounts() {
+  return {MakeCreateAccount(PoolAccountId(AccountKind::kPspClearing, kCur), kCur,
+                            AccountKind::kPspClearing, 0),
+          MakeCreateAccount(PlayerAccountId(1, kCur, AccountKind::kPlayerReal), kCur,
+                            AccountKind::kPlayerReal, kDebitsMustNotExceedCredits)};
+}
+
+// One node: engine + disk, I/O completed on demand.
+struct Node {
+  explicit Node(EngineConfig c = {}, uint64_t seed = 1) : disk(seed) {
+    c.batch_delay_us = 0;
+    config = c;
+    engine = std::make_unique<Engine>(c, Role::kPrimary, 1, Recover({}, {}));
+  }
+  void Pump(Outputs* out, size_t max_io = 1000) {
+    for (size_t i = 0; i < max_io; ++i) {
+      Outputs o;
+      engine->TakeOutputs(&o);
+      for (auto& r : o.replies) out->replies.push_back(r);
+      for (auto& m : o.messages) out->messages.push_back(m);
+      for (auto& io : o.io) pending.push_back(io);
+      if (pending.empty()) return;
+      IoRequest req = pending.front();
+      pending.erase(pending.begin());
+      engine->OnIoComplete(now, disk.Execute(req));
+    }
+  }
+  EngineConfig config;
+  SimDisk disk;
+  std::unique_ptr<Engine> engine;
+  std::vector<IoRequest> pending;
+  uint64_t now = 1000;
+};
+
+TEST(Engine, RepliesOnlyAfterTheFlush) {
+  Node n;
+  n.engine->Submit(n.now, {1, Accounts()});
+  Outputs out;
+  n.engine->TakeOutputs(&out);
+  EXPECT_TRUE(out.replies.empty());
+  ASSERT_EQ(out.io.size(), 1u);
+  EXPECT_EQ(out.io[0].kind, IoKind::kWrite);
+  n.engine->OnIoComplete(n.now, n.disk.Execute(out.io[0]));
+  n.engine->TakeOutputs(&out);
+  EXPECT_TRUE(out.replies.empty());  // written, not flushed
+  ASSERT_EQ(out.io.size(), 1u);
+  EXPECT_EQ(out.io[0].kind, IoKind::kFlush);
+  n.engine->OnIoComplete(n.now, n.disk.Execute(out.io[0]));
+  n.engine->TakeOutputs(&out);
+  ASSERT_EQ(out.replies.size(), 1u);
+  EXPECT_EQ(out.replies[0].status, ReplyStatus::kOk);
+  EXPECT_EQ(out.replies[0].results[1].result, Result::kOk);
+}
+
+TEST(Engine, FsyncErrorIsFatalForTheLog) {
+  Node n;
+  n.disk.faults().fsync_error_ppm = 1'000'000;
+  n.engine->Submit(n.now, {1, Accounts()});
+  Outputs out;
+  n.Pump(&out);
+  EXPECT_EQ(n.engine->role(), Role::kFailed);
+  ASSERT_EQ(out.replies.size(), 1u);
+  EXPECT_EQ(out.replies[0].status, ReplyStatus::kStorageFailed);
+  n.engine->Submit(n.now, {2, Accounts()});
+  n.engine->TakeOutputs(&out);
+  EXPECT_EQ(out.replies[0].status, ReplyStatus::kStorageFailed);
+  EXPECT_TRUE(out.io.empty());  // never retried on the same file
+}
+
+TEST(Recovery, TornTailIsCutButMidLogDamageStops) {
+  Node n;
+  n.engine->Submit(n.now, {1, Accounts()});
+  for (uint64_t i = 0; i < 5; ++i)
+    n.engine->Submit(n.now, {2 + i, {MakeDeposit(Id128{9, i + 1}, 1, kCur, 10)}});
+  Outputs out;
+  n.Pump(&out);
+  ASSERT_EQ(out.replies.size(), 6u);
+  DirImage image = n.disk.Image();
+  std::string& log = image.at(SegmentName(0));
+  RecoveryResult clean = Recover(image, {});
+  ASSERT_TRUE(clean.ok);
+  EXPECT_EQ(clean.last_seq, 6u);
+  EXPECT_EQ(CheckLedgerInvariants(clean.ledger), "");
+  // Torn tail: cut inside the last record.
+  DirImage torn = image;
+  torn.at(SegmentName(0)).resize(log.size() - 40);
+  RecoveryResult t = Recover(torn, {});
+  ASSERT_TRUE(t.ok);
+  EXPECT_EQ(t.last_seq, 5u);
+  ASSERT_TRUE(t.truncate_at.has_value());
+  // A flipped bit in the middle: diagnosis with file and offset, no skipping.
+  for (uint64_t offset : {uint64_t{10}, uint64_t{300}, log.size() / 2, log.size() - 3}) {
+    DirImage bad = image;
+    bad.at(SegmentName(0))[offset] ^= 0x10;
+    RecoveryResult b = Recover(bad, {});
+    EXPECT_FALSE(b.ok) << offset;
+    EXPECT_EQ(b.diagnosis.file, SegmentName(0));
+    EXPECT_FALSE(b.diagnosis.what.empty());
+  }
+  // A lost write in the middle (zeros, later records intact) is a gap.
+  DirImage lost = image;
+  std::string& l = lost.at(SegmentName(0));
+  RecordHeader h;
+  std::memcpy(&h, l.data(), sizeof h);
+  const size_t first = RecordSize(h.body_len / sizeof(Op));
+  std::fill(l.begin() + static_cast<std::ptrdiff_t>(first),
+            l.begin() + static_cast<std::ptrdiff_t>(first + 100), '\0');
+  RecoveryResult g = Recover(lost, {});
+  EXPECT_FALSE(g.ok);
+  EXPECT_EQ(g.diagnosis.offset, first);
+}
+
+TEST(Recovery, SnapshotThenRestoreToEverySeqMatchesTheRecordedHash) {
+  EngineConfig c;
+  c.snapshot_every_ops = 3;
+  Node n(c);
+  n.engine->Submit(n.now, {1, Accounts()});
+  std::vector<uint64_t> hashes = {0};
+  Outputs out;
+  n.Pump(&out);
+  hashes.push_back(n.engine->state_hash());
+  for (uint64_t i = 0; i < 8; ++i) {
+    n.now += 10;
+    n.engine->Submit(n.now, {2 + i, {MakeDeposit(Id128{9, i + 1}, 1, kCur, 10)}});
+    n.Pump(&out);
+    n.engine->Tick(n.now);
+    n.Pump(&out);
+    hashes.push_back(n.engine->state_hash());
+  }
+  EXPECT_GE(n.engine->snapshots_published(), 1u);
+  const DirImage image = n.disk.Image();
+  for (uint64_t seq = 1; seq < hashes.size(); ++seq) {
+    RecoveryOptions o;
+    o.stop_seq = seq;
+    RecoveryResult r = Recover(image, o);
+    ASSERT_TRUE(r.ok) << r.diagnosis.ToString();
+    EXPECT_EQ(r.last_seq, seq);
+    EXPECT_EQ(r.ledger.StateHash(), hashes[seq]) << seq;
+    EXPECT_EQ(r.last_state_hash, hashes[seq]) << seq;
+  }
+  // A damaged newest snapshot falls back to an older one plus more log.
+  DirImage bad = image;
+  uint64_t newest = 0;
+  for (const auto& [name, bytes] : bad) {
+    uint64_t gen;
+    if (ParseSnapshotName(name, &gen) && gen >= newest) {
+      newest = gen;
+    }
+  }
+  bad.at(SnapshotName(newest))[100] ^= 1;
+  RecoveryResult r = Recover(bad, {});
+  ASSERT_TRUE(r.ok);
+  EXPECT_FALSE(r.warnings.empty());
+  EXPECT_EQ(r.ledger.StateHash(), hashes.back());
+}
+
+TEST(Replication, SyncAcknowledgesOnlyAfterTheStandbyAndFencesTheOldPrimary) {
+  EngineConfig pc;
+  pc.node_id = 0;
+  pc.replicas = {1};
+  pc.mode = ReplicationMode::kSync;
+  pc.k = 1;
+  Node p(pc, 1);
+  EngineConfig rc = pc;
+  rc.node_id = 1;
+  auto replica = std::make_unique<Engine>(rc, Role::kReplica, 1, Recover({}, {}));
+  SimDisk rdisk(2);
+  p.engine->Submit(p.now, {1, Accounts()});
+  Outputs out;
+  p.Pump(&out);
+  EXPECT_TRUE(out.replies.empty());  // locally durable, standby not yet
+  ASSERT_FALSE(out.messages.empty());
+  // Deliver to the replica, run its I/O, deliver its ack back.
+  std::vector<Message> to_primary;
+  for (const Message& m : out.messages) replica->OnMessage(p.now, m);
+  for (int i = 0; i < 10; ++i) {
+    Outputs ro;
+    replica->TakeOutputs(&ro);
+    for (auto& m : ro.messages) to_primary.push_back(m);
+    if (ro.io.empty()) break;
+    for (auto& io : ro.io) replica->OnIoComplete(p.now, rdisk.Execute(io));
+  }
+  ASSERT_FALSE(to_primary.empty());
+  for (const Message& m : to_primary) p.engine->OnMessage(p.now, m);
+  Outputs after;
+  p.Pump(&after);
+  ASSERT_EQ(after.replies.size(), 1u);
+  EXPECT_EQ(after.replies[0].status, ReplyStatus::kOk);
+  EXPECT_EQ(replica->state_hash(), p.engine->state_hash());
+  // The standby is promoted (it holds everything acknowledged) ...
+  PeerState none[1];
+  EXPECT_EQ(replica->CheckPromotion(std::span<const PeerState>(none, 0)).verdict,
+            PromotionVerdict::kAllowed);
+  replica->Promote(p.now, 2, {0});
+  EXPECT_EQ(Engine::ComputePromotionLoss(*p.engine, *replica).lost_op_ids.size(), 0u);
+  // ... and its first message demotes the old primary, whose pending
+  // request is refused, never acknowledged.
+  p.engine->Submit(p.now, {2, {MakeDeposit(Id128{9, 1}, 1, kCur, 5)}});
+  Outputs heartbeat;
+  replica->TakeOutputs(&heartbeat);
+  for (const Message& m : heartbeat.messages) p.engine->OnMessage(p.now, m);
+  Outputs fenced;
+  p.engine->TakeOutputs(&fenced);
+  EXPECT_EQ(p.engine->role(), Role::kReplica);
+  ASSERT_FALSE(fenced.replies.empty());
+  EXPECT_EQ(fenced.replies.back().status, ReplyStatus::kNotPrimary);
+}
+
+TEST(Replication, AsyncPromotionReportsExactlyTheLostOps) {
+  EngineConfig pc;
+  pc.node_id = 0;
+  pc.replicas = {1};
+  Node p(pc, 1);
+  EngineConfig rc = pc;
+  rc.node_id = 1;
+  Engine replica(rc, Role::kReplica, 1, Recover({}, {}));
+  p.engine->Submit(p.now, {1, Accounts()});
+  Outputs out;
+  p.Pump(&out);
+  for (const Message& m : out.messages) replica.OnMessage(p.now, m);
+  // Two more acknowledged deposits never reach the replica.
+  p.engine->Submit(p.now, {2, {MakeDeposit(Id128{9, 1}, 1, kCur, 5)}});
+  p.engine->Submit(p.now, {3, {MakeDeposit(Id128{9, 2}, 1, kCur, 6)}});
+  Outputs more;
+  p.Pump(&more);
+  ASSERT_EQ(more.replies.size(), 2u);
+  replica.Promote(p.now + 5, 2, {0});
+  const PromotionLoss loss = Engine::ComputePromotionLoss(*p.engine, replica);
+  ASSERT_EQ(loss.lost_op_ids.size(), 2u);
+  EXPECT_EQ(loss.lost_op_ids[0], (Id128{9, 1}));
+  EXPECT_EQ(loss.lost_op_ids[1], (Id128{9, 2}));
+  EXPECT_EQ(loss.lost_records, 2u);
+  EXPECT_GT(loss.first_lost_ack_us, 0u);
+}
+
+}  // namespace
+}  // namespace wallet
