@@ -38,8 +38,8 @@ void VpaController::Recommend(size_t i) {
     const Store& store = cluster_.store();
     for (PodId id : store.workload(s.workload).pods) {
       const Pod& p = store.pod(id);
-      auto it = snap->pods.find(id);
-      if (!p.alive || !p.started || it == snap->pods.end()) continue;
+      auto it = snap->pods->find(id);
+      if (!p.alive || !p.started || it == snap->pods->end()) continue;
       double request_cores = static_cast<double>(p.tmpl->cpu_request_millicores) / 1000.0;
       s.agg.AddCpuSample(snap->taken_at, it->second.cpu_millicores / 1000.0, request_cores);
       s.agg.AddMemorySample(snap->taken_at, it->second.memory_bytes);

@@ -39,10 +39,15 @@ std::string PolicyLimitText(const NormalizationResult& n) {
 
 }  // namespace
 
-HpaPod ToHpaPod(const Store& store, PodId id, sim::Time now) {
+namespace {
+// Fills `h` in place (reusing its containers' storage); the name is the pod's
+// full name or, on the controller's hot path, its id.
+void FillHpaPod(const Store& store, PodId id, sim::Time now, bool full_name, HpaPod& h) {
   const Pod& p = store.pod(id);
-  HpaPod h;
-  h.name = store.PodName(id);
+  h.name = full_name ? store.PodName(id) : std::to_string(id);
+  h.ready.reset();
+  h.start_time.reset();
+  h.ready_transition = sim::Time{};
   h.deleting = p.deleting;
   switch (p.phase) {
     case models::PodPhase::kPending: h.phase = autoscaling::PodPhase::kPending; break;
@@ -61,8 +66,16 @@ HpaPod ToHpaPod(const Store& store, PodId id, sim::Time now) {
   }
   const PodTemplate* t = p.tmpl;
   RH_ASSERT(t != nullptr);
-  h.containers.push_back(ContainerRequests{"app", t->cpu_request_millicores,
-                                           t->memory_request_bytes * 1000});
+  h.containers.resize(1);
+  h.containers[0].name = "app";
+  h.containers[0].cpu_milli = t->cpu_request_millicores;
+  h.containers[0].memory_milli = t->memory_request_bytes * 1000;
+}
+}  // namespace
+
+HpaPod ToHpaPod(const Store& store, PodId id, sim::Time now) {
+  HpaPod h;
+  FillHpaPod(store, id, now, /*full_name=*/true, h);
   return h;
 }
 
@@ -114,8 +127,8 @@ ReplicaProposal HpaController::Proposal(const HpaState& h, const MetricSpec& m,
                      m.type == MetricSourceType::kContainerResource;
   if (is_resource || m.type == MetricSourceType::kPods) {
     for (size_t i = 0; i < ids.size(); ++i) {
-      auto it = snap->pods.find(ids[i]);
-      if (it == snap->pods.end()) continue;
+      auto it = snap->pods->find(ids[i]);
+      if (it == snap->pods->end()) continue;
       double v = 0;
       if (is_resource) {
         v = m.name == "cpu" ? it->second.cpu_millicores / 1000.0 : it->second.memory_bytes;
@@ -159,10 +172,11 @@ void HpaController::Sync(size_t i) {
   const Store& store = cluster_.store();
   const Workload& w = store.workload(h.target);
   sim::Time now = sim_.now();
-  std::vector<PodId> ids(w.pods.begin(), w.pods.end());
-  std::vector<HpaPod> pods;
-  pods.reserve(ids.size());
-  for (PodId id : ids) pods.push_back(ToHpaPod(store, id, now));
+  std::vector<PodId>& ids = scratch_ids_;
+  ids.assign(w.pods.begin(), w.pods.end());
+  std::vector<HpaPod>& pods = scratch_pods_;
+  pods.resize(ids.size());
+  for (size_t k = 0; k < ids.size(); ++k) FillHpaPod(store, ids[k], now, false, pods[k]);
 
   CalculatorParams params;
   params.cpu_initialization_period = flags_.cpu_initialization_period;

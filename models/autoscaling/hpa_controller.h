@@ -61,6 +61,8 @@ class HpaController {
   HpaControllerFlags flags_;
   std::vector<HpaState> hpas_;
   sim::EventKind kind_;
+  std::vector<PodId> scratch_ids_;    // reused across syncs (no per-sync allocation)
+  std::vector<HpaPod> scratch_pods_;
 };
 
 }  // namespace rehearsal::models::autoscaling

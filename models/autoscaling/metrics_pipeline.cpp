@@ -21,13 +21,20 @@ MetricsPipeline::MetricsPipeline(sim::Simulation& sim, const UsageBoard& usage,
 void MetricsPipeline::Scrape() {
   MetricsSnapshot s;
   s.taken_at = sim_.now();
-  s.pods = usage_.pods();
+  if (config_.lag.us > 0) {
+    copies_.push_back(usage_.pods());
+    s.pods = &copies_.back();
+  } else {
+    s.pods = &usage_.pods();
+  }
   for (const auto& name : external_names_)
     if (const double* v = usage_.GetExternal(name)) s.external[name] = *v;
   snapshots_.push_back(std::move(s));
   // Keep the newest visible snapshot and everything after it.
-  while (snapshots_.size() > 1 && snapshots_[1].taken_at + config_.lag <= sim_.now())
+  while (snapshots_.size() > 1 && snapshots_[1].taken_at + config_.lag <= sim_.now()) {
     snapshots_.pop_front();
+    if (config_.lag.us > 0) copies_.pop_front();
+  }
   sim_.ScheduleIn(config_.scrape_interval, kind_, 0, [this] { Scrape(); });
 }
 

@@ -17,9 +17,12 @@
 namespace rehearsal::models::autoscaling {
 
 // One scrape: every pod's usage and the external metrics at scrape time.
+// `pods` points at the live usage board when the lag is 0 (no copy: the
+// board only changes at its producers' ticks), else at a copy owned by the
+// pipeline.
 struct MetricsSnapshot {
   sim::Time taken_at;
-  std::map<PodId, PodUsage> pods;
+  const std::map<PodId, PodUsage>* pods = nullptr;
   std::map<std::string, double> external;
 };
 
@@ -44,6 +47,7 @@ class MetricsPipeline {
   std::vector<std::string> external_names_;
   sim::EventKind kind_;
   std::deque<MetricsSnapshot> snapshots_;
+  std::deque<std::map<PodId, PodUsage>> copies_;  // lag > 0: one per snapshot
 };
 
 // Total demand of one synthetic curve at time t (pure). Worked example:

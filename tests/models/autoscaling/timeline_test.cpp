@@ -219,3 +219,66 @@ TEST(MetricsPipeline, SyntheticDemandSteps) {
 
 }  // namespace
 }  // namespace rehearsal::models::autoscaling
+
+namespace rehearsal::models::autoscaling {
+namespace {
+
+// 2 pods requesting 1000m use 100m each. The upper bound is about
+// 115m x (1 + 1/c) with c = history in days: 1495m at 2 h (no eviction),
+// 690m at 6 h (c = 0.25), so by then the Recreate updater has evicted through
+// the eviction API; with a PDB allowing no disruption every eviction is
+// refused (429) and no pod goes.
+struct VpaRun {
+  int64_t evictions = 0;
+  double target_cpu_m = 0;
+  bool refused_logged = false;
+};
+
+VpaRun RunVpa(bool with_pdb) {
+  sim::Simulation sim(23);
+  WorkloadsConfig wl;
+  wl.workloads.push_back(Deployment("api", 2, 1000));
+  if (with_pdb) {
+    PdbSpec pdb;
+    pdb.name = "api";
+    pdb.workloads = {"api"};
+    pdb.min_available = IntOrPercent::Int(2);
+    wl.pdbs.push_back(pdb);
+  }
+  ClusterModel cluster(sim, Cluster(2), wl);
+  UsageBoard usage;
+  AutoscalingConfig cfg;
+  SyntheticLoadConfig load;
+  load.workload = "api";
+  load.steps = {{sim::Duration{}, 200, 0}};
+  load.tick = sim::Duration::Seconds(30);
+  cfg.synthetic_load = {load};
+  VpaConfig vpa;
+  vpa.workload = "api";
+  vpa.mode = VpaUpdateMode::kRecreate;
+  cfg.vpas = {vpa};
+  AutoscalingModel model(sim, cluster, usage, cfg);
+  sim.RunUntil(At(2 * 3600));
+  VpaRun r;
+  EXPECT_EQ(model.vpa()->evictions(), 0);
+  sim.RunUntil(At(6 * 3600));
+  r.evictions = model.vpa()->evictions();
+  r.target_cpu_m = model.vpa()->recommendation(0).target.cpu_millicores;
+  r.refused_logged = LogHas(sim, "VPA", "eviction 429-too-many-requests");
+  return r;
+}
+
+TEST(VpaTimeline, RecreateEvictsThroughTheEvictionApi) {
+  VpaRun free_run = RunVpa(false);
+  EXPECT_GT(free_run.evictions, 0);
+  // Target: the end of the histogram bucket holding 100m, +15 %.
+  HistogramOptions o = VpaCpuHistogramOptions();
+  EXPECT_NEAR(free_run.target_cpu_m, o.BucketStart(o.FindBucket(0.1) + 1) * 1000 * 1.15, 1e-6);
+  EXPECT_GT(free_run.target_cpu_m, 115.0);
+  VpaRun blocked = RunVpa(true);
+  EXPECT_EQ(blocked.evictions, 0);
+  EXPECT_TRUE(blocked.refused_logged);
+}
+
+}  // namespace
+}  // namespace rehearsal::models::autoscaling
