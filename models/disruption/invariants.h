@@ -7,8 +7,9 @@
 //  - the store's per-workload pod counters equal a recount;
 //  - the node aggregates equal the sum of its pods' requests and fit allocatable;
 //  - no eviction allowed by the API left its PDB below desiredHealthy;
-//  - each Deployment keeps active pods <= replicas + maxSurge (outside of
-//    scaling events) and, when asked, available >= replicas - maxUnavailable
+//  - each Deployment keeps sum of ReplicaSet specs <= replicas + maxSurge
+//    outside scaling events, and active pods within that bound once the
+//    ReplicaSets have caught up with their specs; and, when asked, available >= replicas - maxUnavailable
 //    while a rollout runs (only meaningful without involuntary disruptions).
 #include <string>
 #include <vector>
