@@ -136,9 +136,9 @@ void BM_DayAutoscaled(benchmark::State& state) {
   state.counters["ca_nodes_removed"] = static_cast<double>(nodes_removed);
 }
 
-BENCHMARK(BM_DayDriven)->Name("DayDriven")->Args({500, 15000})->Args({5000, 150000})
+BENCHMARK(BM_DayDriven)->Name("DayDriven")->Args({50, 1500})->Args({500, 15000})->Args({5000, 150000})
     ->Iterations(1)->Unit(benchmark::kMillisecond);
-BENCHMARK(BM_DayAutoscaled)->Name("DayAutoscaled")->Args({500, 15000})->Args({5000, 150000})
+BENCHMARK(BM_DayAutoscaled)->Name("DayAutoscaled")->Args({50, 1500})->Args({500, 15000})->Args({5000, 150000})
     ->Iterations(1)->Unit(benchmark::kMillisecond);
 
 }  // namespace

@@ -211,15 +211,14 @@ std::string ClusterAutoscaler::BlockingReason(NodeId node, const std::vector<Nod
     const Pod& p = store.pod(id);
     if (!p.alive || p.deleting || p.phase == models::PodPhase::kSucceeded || p.phase == models::PodPhase::kFailed)
       continue;
-    CaPodFacts facts;
-    facts.name = store.PodName(id);
+    CaPodFacts facts;  // the name is filled only when it is reported (PodName allocates)
     facts.daemonset = IsDaemonSetPod(store, p);
     for (PdbId pdb : store.PdbsForWorkload(p.workload)) {
       facts.has_pdb = true;
       if (store.pdbs()[pdb - 1].disruptions_allowed < 1) facts.pdb_allows_disruption = false;
     }
     ScaleDownBlocker b = PodBlocksScaleDown(facts);
-    if (b != ScaleDownBlocker::kNone) return "pod " + facts.name + ": " + ScaleDownBlockerName(b);
+    if (b != ScaleDownBlocker::kNone) return "pod " + store.PodName(id) + ": " + ScaleDownBlockerName(b);
     if (facts.daemonset) continue;
     bool placed = false;
     for (auto& f : free) {
@@ -233,7 +232,7 @@ std::string ClusterAutoscaler::BlockingReason(NodeId node, const std::vector<Nod
       }
     }
     if (!placed)
-      return "pod " + facts.name + ": " + ScaleDownBlockerName(ScaleDownBlocker::kNoPlaceToGo);
+      return "pod " + store.PodName(id) + ": " + ScaleDownBlockerName(ScaleDownBlocker::kNoPlaceToGo);
   }
   return "";
 }
