@@ -198,6 +198,11 @@ struct WalletLoop::Impl {
   void Audit();
   void CheckNow(const std::string& when);
   void CountDuplicates();
+  we::LedgerConfig LedgerConfig() const {
+    we::LedgerConfig lc;
+    lc.retention_ns = static_cast<uint64_t>(cfg.idempotency_retention.us) * 1000;
+    return lc;
+  }
 
   sim::Simulation& sim;
   WalletLoopConfig cfg;
@@ -237,13 +242,16 @@ struct WalletLoop::Impl {
   std::vector<std::string> violations;
   std::vector<AckedOp> acked_ops;
   bool keep_acked = false;
-  std::vector<we::Id128> pending_audit;
+  std::vector<AckedOp> pending_audit;
   std::set<we::Id128> lost_ids;
   std::function<void(const FailoverRecord&)> promotion_observer;
   std::vector<we::OpReply> scratch;
   sim::Histogram* reply_hist = nullptr;
   uint64_t acked_sampled = 0;
   std::string final_hash;
+  // Rounds already counted as paid / charged more than once: (provider,
+  // round) -> (extra bets, extra wins) counted so far.
+  std::map<std::pair<uint32_t, we::Id128>, std::pair<uint32_t, uint32_t>> duplicate_rounds;
 };
 
 WalletLoop::Impl::Impl(sim::Simulation& s, WalletLoopConfig c)
@@ -356,7 +364,7 @@ BatchPtr WalletLoop::Impl::MakeGenesis() {
   b->bytes_end = WalRecordBytes(static_cast<int64_t>(b->ops.size()));
   b->ops_end = b->ops.size();
   b->closed_at = sim.now();
-  we::Ledger probe;
+  we::Ledger probe(LedgerConfig());
   scratch.resize(b->ops.size());
   probe.ApplyBatch(b->ops, b->first_ts, scratch.data());
   for (size_t i = 0; i < b->ops.size(); ++i) RH_ASSERT(scratch[i].result == we::Result::kOk);
@@ -365,7 +373,7 @@ BatchPtr WalletLoop::Impl::MakeGenesis() {
 }
 
 void WalletLoop::Impl::InstallGenesis(Engine& e, const BatchPtr& g) {
-  e.ledger = std::make_unique<we::Ledger>();
+  e.ledger = std::make_unique<we::Ledger>(LedgerConfig());
   scratch.resize(g->ops.size());
   e.ledger->ApplyBatch(g->ops, g->first_ts, scratch.data());
   RH_ASSERT(e.ledger->StateHash() == g->state_hash_after);
@@ -560,7 +568,7 @@ void WalletLoop::Impl::DeliverReplies(const std::shared_ptr<Replies>& r) {
     // Whatever the provider does next, it has seen this acknowledgement.
     if (r->replies[i].result == we::Result::kExists) ++stats.duplicates_rejected;
     if (we::IsSuccess(r->replies[i].result)) {
-      pending_audit.push_back(r->batch->ops[i].id);
+      pending_audit.push_back({r->batch->ops[i].id, sim.now()});
       if (keep_acked) acked_ops.push_back({r->batch->ops[i].id, sim.now()});
     }
     OnReply(r->tags[i].call, r->tags[i].attempt, r->replies[i]);
@@ -621,7 +629,9 @@ void WalletLoop::Impl::OnFlushed(int32_t o, uint64_t epoch, uint64_t seq) {
         Violation("standby " + PodName(cfg.service, o) +
                   " state hash differs from the primary's at seq " + std::to_string(q));
     }
-    if (primary >= 0 && seq >= from) {
+    // Async primaries never wait for acknowledgements: none are sent (the
+    // lag series reads the standbys' positions directly).
+    if (primary >= 0 && seq >= from && cfg.replication != ReplicationMode::kAsync) {
       Engine& p = *engines[static_cast<size_t>(primary)];
       if (p.role == Role::kPrimary) {
         const int32_t po = p.ordinal;
@@ -1190,9 +1200,11 @@ void WalletLoop::Impl::Audit() {
   if (primary < 0) return;
   const Engine& p = *engines[static_cast<size_t>(primary)];
   if (p.role != Role::kPrimary || !p.ledger) return;
-  for (const auto& id : pending_audit) {
-    if (p.ledger->FindEntry(id) == nullptr && lost_ids.count(id) == 0)
-      Violation("reconciliation: provider-acknowledged operation " + we::ToString(id) +
+  for (const auto& a : pending_audit) {
+    // An id older than half the retention may have been pruned legitimately.
+    if ((sim.now() - a.at) * 2 >= cfg.idempotency_retention) continue;
+    if (p.ledger->FindEntry(a.id) == nullptr && lost_ids.count(a.id) == 0)
+      Violation("reconciliation: provider-acknowledged operation " + we::ToString(a.id) +
                 " missing on primary " + PodName(cfg.service, primary));
   }
   stats.audited_ids += pending_audit.size();
@@ -1202,34 +1214,50 @@ void WalletLoop::Impl::Audit() {
 void WalletLoop::Impl::CheckNow(const std::string& when) {
   for (const auto& e : engines) {
     if (!e->ledger || e->role == Role::kDead) continue;
-    const std::string v = we::CheckLedgerInvariants(*e->ledger);
+    // Folding balances from the index is exact only while nothing was pruned.
+    we::InvariantOptions options;
+    options.check_fold = sim.now().us < cfg.idempotency_retention.us;
+    const std::string v = we::CheckLedgerInvariants(*e->ledger, options);
     if (!v.empty()) Violation(when + ": " + PodName(cfg.service, e->ordinal) + ": " + v);
   }
   Audit();
 }
 
 // The anti-pattern's cost, read from the engine: rounds with more than one
-// applied bet (charged twice) or more than one paying win (paid twice).
+// applied bet (charged twice) or more than one paying win (paid twice). Runs
+// every half retention and at the end, so pruned ids were counted before
+// they left the index; a round is counted once per extra application.
 void WalletLoop::Impl::CountDuplicates() {
   const Engine* src = primary >= 0 ? engines[static_cast<size_t>(primary)].get() : nullptr;
   if (!src || !src->ledger) return;
-  struct Key {
+  struct Leg {
     uint32_t provider;
     we::Id128 round;
-    auto operator<=>(const Key&) const = default;
+    uint8_t win;
+    auto operator<=>(const Leg&) const = default;
   };
-  std::map<Key, std::pair<uint32_t, uint32_t>> per_round;  // bets applied, paying wins
+  std::vector<Leg> legs;
   src->ledger->ForEachEntry([&](const we::IndexEntry& e) {
     if (e.result != we::Result::kOk) return;
     if (e.body.kind == we::OpKind::kBet && e.state == we::EntryState::kBetApplied)
-      ++per_round[{e.body.provider, e.body.round_id}].first;
+      legs.push_back({e.body.provider, e.body.round_id, 0});
     if (e.body.kind == we::OpKind::kWin && e.body.amount > 0)
-      ++per_round[{e.body.provider, e.body.round_id}].second;
+      legs.push_back({e.body.provider, e.body.round_id, 1});
   });
-  stats.duplicate_charges = stats.duplicate_payouts = 0;
-  for (const auto& [k, v] : per_round) {
-    if (v.first > 1) stats.duplicate_charges += v.first - 1;
-    if (v.second > 1) stats.duplicate_payouts += v.second - 1;
+  std::sort(legs.begin(), legs.end());
+  for (size_t i = 0; i < legs.size();) {
+    size_t j = i;
+    while (j < legs.size() && legs[j] == legs[i]) ++j;
+    const auto n = static_cast<uint32_t>(j - i);
+    if (n > 1) {
+      auto& counted = duplicate_rounds[{legs[i].provider, legs[i].round}];
+      uint32_t& c = legs[i].win ? counted.second : counted.first;
+      if (n - 1 > c) {
+        (legs[i].win ? stats.duplicate_payouts : stats.duplicate_charges) += n - 1 - c;
+        c = n - 1;
+      }
+    }
+    i = j;
   }
 }
 
@@ -1238,15 +1266,28 @@ void WalletLoop::Impl::CountDuplicates() {
 WalletLoop::WalletLoop(sim::Simulation& sim, WalletLoopConfig config)
     : impl_(std::make_unique<Impl>(sim, std::move(config))) {
   Impl* im = impl_.get();
-  im->sim.ScheduleIn(im->cfg.audit_interval, im->k_audit, 0, [im] {
+  const sim::Duration audit = std::max(
+      sim::Duration::Millis(100), std::min(im->cfg.audit_interval, im->cfg.idempotency_retention / 4));
+  im->sim.ScheduleIn(audit, im->k_audit, 0, [im, audit] {
     struct Loop {
-      static void Tick(Impl* x) {
+      static void Tick(Impl* x, sim::Duration every) {
         if (x->finished) return;
         x->Audit();
-        x->sim.ScheduleIn(x->cfg.audit_interval, x->k_audit, 0, [x] { Tick(x); });
+        x->sim.ScheduleIn(every, x->k_audit, 0, [x, every] { Tick(x, every); });
       }
     };
-    Loop::Tick(im);
+    Loop::Tick(im, audit);
+  });
+  const sim::Duration scan = std::max(im->cfg.idempotency_retention / 2, sim::Duration::Seconds(1));
+  im->sim.ScheduleIn(scan, im->k_audit, 1, [im, scan] {
+    struct Loop {
+      static void Tick(Impl* x, sim::Duration every) {
+        if (x->finished) return;
+        x->CountDuplicates();
+        x->sim.ScheduleIn(every, x->k_audit, 1, [x, every] { Tick(x, every); });
+      }
+    };
+    Loop::Tick(im, scan);
   });
 }
 

@@ -101,6 +101,11 @@ struct WalletLoopConfig {
 
   // Reconciliation of provider-acknowledged ids against the primary.
   sim::Duration audit_interval = sim::Duration::Seconds(10);
+  // How long the engines keep idempotency ids (wallet::LedgerConfig). The
+  // spec's default is 180 days; a rehearsal's retries come within seconds,
+  // and an hour keeps a day of every-bet traffic in memory (~160 bytes per id
+  // per engine).
+  sim::Duration idempotency_retention = sim::Duration::Hours(1);
 };
 
 }  // namespace rehearsal::models::wallet
