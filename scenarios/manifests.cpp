@@ -36,6 +36,19 @@ class ObjectReader {
     return cur;
   }
   YAML::Node Get(const std::string& path) { return Get(root_, "", path); }
+  // The node at a path without marking it used (its children are read one by one).
+  YAML::Node Peek(const std::string& path) {
+    YAML::Node cur;
+    cur.reset(root_);
+    std::stringstream ss(path);
+    for (std::string seg; std::getline(ss, seg, '.');) {
+      if (!cur.IsMap()) return YAML::Node(YAML::NodeType::Undefined);
+      YAML::Node next = cur[seg];
+      if (!next.IsDefined()) return YAML::Node(YAML::NodeType::Undefined);
+      cur.reset(next);
+    }
+    return cur;
+  }
 
   sim::SourceMark Mark(const YAML::Node& n) const {
     YAML::Mark m = n.Mark();
@@ -193,7 +206,7 @@ void ReadWorkload(ObjectReader& r, const YAML::Node& doc, WorkloadKind kind, con
       if (all) svc.node_pool = pool.name;
     }
   }
-  YAML::Node containers = r.Get("spec.template.spec.containers");
+  YAML::Node containers = r.Peek("spec.template.spec.containers");
   if (!containers.IsSequence() || containers.size() == 0) {
     r.Error(doc, "found a " + std::string(ToString(kind)) + " without containers, expected spec.template.spec.containers");
   } else {
