@@ -6,6 +6,7 @@
 #include <map>
 #include <cmath>
 #include <numbers>
+#include <optional>
 #include <set>
 #include <string>
 #include <utility>
@@ -423,6 +424,12 @@ void StartPoolUpgrade(ClusterModel& cluster, int32_t pool, int32_t batch) {
   (*step)();
 }
 
+constexpr double kWalletCallsPerRound = 2.3;
+
+// Present when the wallet engines run beside the cluster rather than in its
+// pods: cluster faults must then be forwarded to the wallet explicitly.
+class WalletStandalone final : public models::Component {};
+
 sim::Result<bool> ApplyFault(models::World& world, const Fault& fault) {
   auto* cluster_c = world.Find<ClusterComponent>();
   auto* timeline = world.Find<TimelineComponent>();
@@ -436,6 +443,9 @@ sim::Result<bool> ApplyFault(models::World& world, const Fault& fault) {
     case FaultType::kZoneOutage: {
       sim::Duration d = fault.duration.us > 0 ? fault.duration : world.end_time() - world.sim().now();
       cluster.ZoneOutage(fault.zone, d);
+      if (auto* wallet = world.Find<models::wallet::WalletLoop>();
+          wallet != nullptr && world.Find<WalletStandalone>() != nullptr)
+        wallet->FailZone(fault.zone);
       detail = "zone down for " + sim::FormatDuration(d);
       break;
     }
@@ -521,7 +531,98 @@ sim::Result<bool> ApplyFault(models::World& world, const Fault& fault) {
   return true;
 }
 
+// ---------------------------------------------------------------- autoscaling
+
+namespace as = models::autoscaling;
+
+as::MetricSpec BindMetric(const HpaMetric& m) {
+  as::MetricSpec spec;
+  switch (m.type) {
+    case HpaMetricType::kCpu:
+    case HpaMetricType::kMemory:
+      spec.type = as::MetricSourceType::kResource;
+      spec.name = m.type == HpaMetricType::kCpu ? "cpu" : "memory";
+      spec.target_type = as::MetricTargetType::kUtilization;
+      spec.target_utilization_percent = static_cast<int32_t>(std::lround(m.target_utilization * 100));
+      break;
+    case HpaMetricType::kRequestsPerPod:
+      spec.type = as::MetricSourceType::kPods;
+      spec.name = "requests_per_second";
+      spec.target_type = as::MetricTargetType::kAverageValue;
+      spec.target_milli = std::llround(m.target_average_value * 1000);  // Quantity milli units
+      break;
+    case HpaMetricType::kExternal:
+      spec.type = as::MetricSourceType::kExternal;
+      spec.name = m.name;
+      spec.target_type = as::MetricTargetType::kAverageValue;
+      spec.target_milli = std::llround(m.target_average_value * 1000);
+      break;
+  }
+  return spec;
+}
+
+// A behavior direction is "given" when the scenario states a window or a
+// policy list; otherwise the HPA uses the legacy path (kubernetes.md §1.7).
+std::optional<as::ScalingRules> BindRules(const HpaRules& r) {
+  if (!r.stabilization_window && r.policies.empty() && r.select_policy == SelectPolicy::kMax)
+    return std::nullopt;
+  as::ScalingRules out;
+  if (r.stabilization_window)
+    out.stabilization_window_seconds = static_cast<int32_t>(r.stabilization_window->us / 1000000);
+  out.select_policy = r.select_policy == SelectPolicy::kMin       ? as::SelectPolicy::kMin
+                      : r.select_policy == SelectPolicy::kDisabled ? as::SelectPolicy::kDisabled
+                                                                   : as::SelectPolicy::kMax;
+  if (!r.policies.empty()) {
+    std::vector<as::ScalingPolicy> policies;
+    for (const auto& p : r.policies)
+      policies.push_back({p.type == HpaPolicyType::kPods ? as::ScalingPolicyType::kPods
+                                                         : as::ScalingPolicyType::kPercent,
+                          static_cast<int32_t>(p.value), static_cast<int32_t>(p.period.us / 1000000)});
+    out.policies = std::move(policies);
+  }
+  return out;
+}
+
+as::AutoscalingConfig BindAutoscaling(const Scenario& scenario) {
+  as::AutoscalingConfig c;
+  for (const auto& s : scenario.services) {
+    if (!s.hpa.enabled) continue;
+    as::HpaConfig h;
+    h.name = s.name;
+    h.target = s.name;
+    h.min_replicas = static_cast<int32_t>(s.hpa.min_replicas);
+    h.max_replicas = static_cast<int32_t>(s.hpa.max_replicas);
+    for (const auto& m : s.hpa.metrics) h.metrics.push_back(BindMetric(m));
+    auto up = BindRules(s.hpa.scale_up);
+    auto down = BindRules(s.hpa.scale_down);
+    if (up || down) {
+      as::HpaBehavior behavior;
+      if (up) behavior.scale_up = *up;
+      if (down) behavior.scale_down = *down;
+      h.behavior = behavior;
+    }
+    c.hpas.push_back(std::move(h));
+  }
+  const ClusterAutoscalerSpec& ca = scenario.cluster.autoscaler;
+  c.cluster_autoscaler.enabled = ca.enabled;
+  c.cluster_autoscaler.scan_interval = ca.scan_interval;
+  switch (ca.expander) {
+    case Expander::kLeastWaste: c.cluster_autoscaler.expanders = {as::ExpanderKind::kLeastWaste}; break;
+    case Expander::kRandom: c.cluster_autoscaler.expanders = {as::ExpanderKind::kRandom}; break;
+    case Expander::kMostPods: c.cluster_autoscaler.expanders = {as::ExpanderKind::kMostPods}; break;
+    case Expander::kLeastNodes: c.cluster_autoscaler.expanders = {as::ExpanderKind::kLeastNodes}; break;
+    case Expander::kPrice: c.cluster_autoscaler.expanders = {as::ExpanderKind::kPrice}; break;
+    case Expander::kPriority: c.cluster_autoscaler.expanders = {as::ExpanderKind::kPriority}; break;
+  }
+  c.cluster_autoscaler.scale_down_delay_after_add = ca.scale_down_delay_after_add;
+  c.cluster_autoscaler.scale_down_unneeded_time = ca.scale_down_unneeded_time;
+  c.cluster_autoscaler.scale_down_utilization_threshold = ca.scale_down_utilization_threshold;
+  c.cluster_autoscaler.max_node_provision_time = ca.max_node_provision_time;
+  return c;
+}
+
 // ---------------------------------------------------------------- wallet
+
 
 models::wallet::WalletLoopConfig BindWallet(const Scenario& scenario) {
   const WalletSpec& w = scenario.wallet;
@@ -582,6 +683,14 @@ sim::Result<std::unique_ptr<models::World>> BuildWorld(const Scenario& scenario,
     component.model().Start();
   }
 
+  // After the traffic model, so its first usage writes precede the first
+  // metrics scrape at equal times (scheduling order breaks ties).
+  auto autoscaling = BindAutoscaling(scenario);
+  if (!autoscaling.hpas.empty() || autoscaling.cluster_autoscaler.enabled) {
+    world->Emplace<models::AutoscalingComponent>(std::make_unique<as::AutoscalingModel>(
+        sim, cluster.model(), world->usage(), autoscaling));
+  }
+
   if (scenario.wallet.enabled) {
     models::wallet::WalletLoopConfig config = BindWallet(scenario);
     auto* traffic = world->Find<TrafficComponent>();
@@ -591,7 +700,12 @@ sim::Result<std::unique_ptr<models::World>> BuildWorld(const Scenario& scenario,
     if (served) {
       const tr::TrafficModel* model = &traffic->model();
       std::string service = config.service;
-      config.bets_per_s_fn = [model, service](sim::Time t) { return model->ArrivalRate(service, t); };
+      // Each game round makes about 2.3 wallet calls (bet, settle, end round,
+      // the odd cashier call: the wallet loop's own mix), so rounds started
+      // per second = wallet requests per second / 2.3.
+      config.bets_per_s_fn = [model, service](sim::Time t) {
+        return model->ArrivalRate(service, t) / kWalletCallsPerRound;
+      };
     }
     auto& wallet = world->Emplace<models::wallet::WalletLoop>(sim, std::move(config));
     const Service* host = scenario.FindService(scenario.wallet.service);
@@ -601,6 +715,7 @@ sim::Result<std::unique_ptr<models::World>> BuildWorld(const Scenario& scenario,
       cluster.model().AddEndpointListener(&wallet);
       wallet.StartTraffic();
     } else {
+      world->Emplace<WalletStandalone>();
       wallet.StartStandalone();
     }
   }

@@ -530,8 +530,15 @@ struct FluidEngine::Impl {
 
   // Adds a tick's fractional outcomes; latency goes into the point buffer.
   void Record(Node& node, Sli& sli, double attempts, double ok_frac,
-              const std::array<double, kCauseCount>& err, double mean, double variance) {
-    if (attempts <= 0) return;
+              const std::array<double, kCauseCount>& err_in, double mean, double variance) {
+    if (!(attempts > 0) || !std::isfinite(attempts)) return;
+    // A tick in which a service goes from no endpoints to some can produce a
+    // 0/0 fraction upstream; counts must stay finite and non-negative (a NaN
+    // cast to an integer count is undefined), so such fractions count as 0.
+    if (!(ok_frac >= 0)) ok_frac = 0;
+    ok_frac = std::min(ok_frac, 1.0);
+    std::array<double, kCauseCount> err = err_in;
+    for (double& e : err) e = (e >= 0 && std::isfinite(e)) ? e : 0.0;
     node.cum_req += attempts;
     node.cum_ok += attempts * ok_frac;
     for (int c = 0; c < kCauseCount; ++c) node.cum_err[c] += attempts * err[c];

@@ -5,6 +5,7 @@
 #include <memory>
 #include <utility>
 
+#include "models/autoscaling/autoscaling_model.h"
 #include "models/disruption/cluster_model.h"
 #include "models/traffic/traffic_model.h"
 #include "models/world/world.h"
@@ -23,6 +24,16 @@ class ClusterComponent final : public Component {
 
  private:
   std::unique_ptr<ClusterModel> model_;
+};
+
+class AutoscalingComponent final : public Component {
+ public:
+  explicit AutoscalingComponent(std::unique_ptr<autoscaling::AutoscalingModel> model)
+      : model_(std::move(model)) {}
+  autoscaling::AutoscalingModel& model() { return *model_; }
+
+ private:
+  std::unique_ptr<autoscaling::AutoscalingModel> model_;
 };
 
 class TrafficComponent final : public Component {
