@@ -22,7 +22,9 @@ build: configure
 run: build
 	@if [ -f $(SCENARIO) ]; then \
 	  $(BUILD)/bin/rehearse run $(SCENARIO) --out $(OUT); rc=$$?; \
-	  echo "report: $(OUT)/report.html (summary: $(OUT)/summary.json)"; exit $$rc; \
+	  echo "report: $(OUT)/report.html (summary: $(OUT)/summary.json)"; \
+	  if [ $$rc -eq 1 ]; then echo "(exit 1 = an objective was missed: that is the rehearsal's verdict, not a failure of make run)"; rc=0; fi; \
+	  exit $$rc; \
 	else $(BUILD)/bin/mm1_demo; fi
 
 test: build
