@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "models/disruption/cluster_model.h"
+#include "models/world/components.h"
 
 namespace rehearsal::gui {
 namespace {
@@ -42,6 +43,8 @@ PodView MakePod(const models::Store& store, models::PodId id) {
 }  // namespace
 
 const models::Store* DefaultStoreLocator(const models::World& world) {
+  // The binder wraps the cluster facade in models::ClusterComponent.
+  if (const auto* c = world.Find<models::ClusterComponent>()) return &c->model().store();
   if (const auto* cluster = world.Find<models::ClusterModel>()) return &cluster->store();
   return nullptr;
 }

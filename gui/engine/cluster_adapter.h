@@ -13,8 +13,9 @@
 
 namespace rehearsal::gui {
 
-// Finds the cluster's store in a world, or nullptr. The default looks for a
-// component that is a models::ClusterModel (World::Find cross-casts).
+// Finds the cluster's store in a world, or nullptr. The default looks for the
+// binder's models::ClusterComponent, then for a component that is a
+// models::ClusterModel (World::Find cross-casts).
 using StoreLocator = std::function<const models::Store*(const models::World&)>;
 const models::Store* DefaultStoreLocator(const models::World& world);
 

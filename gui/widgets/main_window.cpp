@@ -109,9 +109,9 @@ void MainWindow::BuildUi() {
   bar->setMovable(false);
   bar->addAction(open);
   bar->addSeparator();
-  run_action_ = bar->addAction(QStringLiteral("▶ Run"));
-  pause_action_ = bar->addAction(QStringLiteral("⏸ Pause"));
-  step_action_ = bar->addAction(QStringLiteral("⏭ Step"));
+  run_action_ = bar->addAction(QStringLiteral("Run"));
+  pause_action_ = bar->addAction(QStringLiteral("Pause"));
+  step_action_ = bar->addAction(QStringLiteral("Step"));
   step_action_->setToolTip(QStringLiteral("Advance one sample interval"));
   connect(run_action_, &QAction::triggered, this, [this] { if (worker_) worker_->Play(); });
   connect(pause_action_, &QAction::triggered, this, [this] { if (worker_) worker_->Pause(); });
@@ -250,6 +250,7 @@ void MainWindow::Poll() {
 void MainWindow::ShowTab(int index) { tabs_->setCurrentIndex(index); }
 
 void MainWindow::Apply(std::shared_ptr<const Snapshot> s) {
+  if (shown_ && s->now != shown_->now) statusBar()->clearMessage();
   shown_ = s;
   setWindowTitle(QStringLiteral("Rehearsal — %1").arg(QString::fromStdString(s->scenario_name)));
   series_model_->SetSnapshot(s);
