@@ -216,7 +216,7 @@ class ObjectSpec {
     }
     std::vector<std::string> seen;
     for (auto it = node.begin(); it != node.end(); ++it) {
-      const YAML::Node& k = it->first;
+      const YAML::Node k = it->first;  // a copy: it->first is a temporary proxy (found by the fuzzer)
       std::string key = k.IsScalar() ? k.Scalar() : "";
       bool known = false;
       for (const auto& f : fields_) known = known || f.key == key;
