@@ -104,9 +104,7 @@ TEST_F(Cli, ValidateEveryExample) {
   }
 }
 
-// DISABLED until the models' teardown crash (HpaController / MetricsPipeline destructors, SIGSEGV after
-// the run) is fixed: enable by removing the DISABLED_ prefix.
-TEST_F(Cli, DISABLED_RunWritesTheRunDirectoryAndExitsByVerdict) {
+TEST_F(Cli, RunWritesTheRunDirectoryAndExitsByVerdict) {
   fs::path out = kTmp / "run-evening";
   auto o = Rehearse("run " + Example("evening-peak") + " --until 3m --out " + out.string());
   ASSERT_TRUE(o.code == 0 || o.code == 1) << o.err;
@@ -127,7 +125,7 @@ TEST_F(Cli, DISABLED_RunWritesTheRunDirectoryAndExitsByVerdict) {
   EXPECT_EQ(nlohmann::json::parse(Slurp(out / "summary.json"))["seed"], 7);
 }
 
-TEST_F(Cli, DISABLED_MissedObjectiveExitsOne) {
+TEST_F(Cli, MissedObjectiveExitsOne) {
   fs::path out = kTmp / "run-missed";
   // A p99 objective of 1 microsecond cannot hold once traffic is modelled.
   auto o = Rehearse("run " + Example("evening-peak") +
@@ -137,7 +135,7 @@ TEST_F(Cli, DISABLED_MissedObjectiveExitsOne) {
   EXPECT_EQ(o.code, 1) << o.err;
 }
 
-TEST_F(Cli, DISABLED_CompareTwoRuns) {
+TEST_F(Cli, CompareTwoRuns) {
   fs::path a = kTmp / "cmp-a", b = kTmp / "cmp-b";
   ASSERT_LE(Rehearse("run " + Example("zone-outage-wallet-sync") + " --until 2m --out " + a.string()).code, 1);
   ASSERT_LE(Rehearse("run " + Example("zone-outage-wallet-async") + " --until 2m --out " + b.string()).code, 1);
@@ -154,7 +152,7 @@ std::string SweepArgs(const std::string& out) {
          " --vary cluster.pools.general.max=16,32 --seeds 2 --out " + out;
 }
 
-TEST_F(Cli, DISABLED_SweepFilesDoNotDependOnJobsOrShards) {
+TEST_F(Cli, SweepFilesDoNotDependOnJobsOrShards) {
   fs::path one = kTmp / "sweep-j1", two = kTmp / "sweep-j2", shards = kTmp / "sweep-shards", merged = kTmp / "sweep-merged";
   fs::remove_all(shards);
   auto a = Rehearse(SweepArgs(one.string()) + " --jobs 1");

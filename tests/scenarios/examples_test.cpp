@@ -51,8 +51,7 @@ TEST(Examples, EachStatesWhatItTeachesAndItsVerdict) {
   }
 }
 
-// DISABLED until the models' teardown crash is fixed (see tests/cli/cli_test.cpp).
-TEST(Examples, DISABLED_EachLoadsAndRunsDeterministically) {
+TEST(Examples, EachLoadsAndRunsDeterministically) {
   const bool update = std::getenv("REHEARSAL_UPDATE_GOLDEN") && std::string(std::getenv("REHEARSAL_UPDATE_GOLDEN")) == "1";
   for (const auto& p : Examples()) {
     SCOPED_TRACE(p.filename().string());
@@ -77,7 +76,7 @@ TEST(Examples, DISABLED_EachLoadsAndRunsDeterministically) {
   }
 }
 
-TEST(Examples, DISABLED_DifferentSeedsDifferentRunsSameSeedSameRun) {
+TEST(Examples, DifferentSeedsDifferentRunsSameSeedSameRun) {
   auto s = LoadScenarioFile((fs::path(REHEARSAL_SOURCE_DIR) / "scenarios/examples/evening-peak.yaml").string());
   ASSERT_TRUE(s.ok());
   RunOptions o;
