@@ -1,6 +1,7 @@
 // The `rehearse` executable end to end: exit codes, nothing written on bad
 // input, run directories, compare, and sweeps whose files do not depend on
 // --jobs or on sharding.
+#include <unistd.h>
 #include <gtest/gtest.h>
 
 #include <sys/wait.h>
@@ -34,7 +35,11 @@ std::string Slurp(const fs::path& p) {
 
 Outcome Rehearse(const std::string& args) {
   fs::create_directories(kTmp);
-  fs::path out = kTmp / "stdout.txt", err = kTmp / "stderr.txt";
+  // CTest runs each test in its own process, in parallel: name the capture
+  // files after the process so concurrent tests never read each other's output.
+  static int calls = 0;
+  std::string tag = std::to_string(::getpid()) + "-" + std::to_string(++calls);
+  fs::path out = kTmp / ("stdout-" + tag + ".txt"), err = kTmp / ("stderr-" + tag + ".txt");
   std::string cmd = kBin.string() + " " + args + " >" + out.string() + " 2>" + err.string();
   int status = std::system(cmd.c_str());
   Outcome o;
