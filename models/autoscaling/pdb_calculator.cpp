@@ -1,8 +1,8 @@
 #include "models/autoscaling/pdb_calculator.h"
 
-#include <algorithm>
 #include <set>
 
+#include "models/disruption/pdb_math.h"
 #include "sim/assert.h"
 
 namespace rehearsal::models::autoscaling {
@@ -44,26 +44,27 @@ PdbStatus ComputePdbStatus(const std::optional<IntOrPercent>& min_available,
     if (pod.disrupted_at && *pod.disrupted_at + kPdbDeletionTimeout > now) continue;
     if (pod.ready) ++s.current_healthy;
   }
-  if (max_unavailable) {
-    if (!ExpectedScale(pods, controller_scale, &s.expected_pods, &s.error)) {
+  // The controller scale matters only for maxUnavailable and percentage
+  // minAvailable; an unknown controller fails the sync only then, as upstream.
+  int32_t scale_sum = 0;
+  if (max_unavailable || min_available->percent) {
+    if (!ExpectedScale(pods, controller_scale, &scale_sum, &s.error)) {
       s.ok = false;
       return s;
     }
-    // Percentages round up: 30 % of 7 -> 3.
-    int64_t unavailable = max_unavailable->Scaled(s.expected_pods, /*round_up=*/true);
-    s.desired_healthy = static_cast<int32_t>(std::max<int64_t>(0, s.expected_pods - unavailable));
-  } else if (!min_available->percent) {
-    s.expected_pods = static_cast<int32_t>(pods.size());
-    s.desired_healthy = min_available->value;
-  } else {
-    if (!ExpectedScale(pods, controller_scale, &s.expected_pods, &s.error)) {
-      s.ok = false;
-      return s;
-    }
-    s.desired_healthy = static_cast<int32_t>(min_available->Scaled(s.expected_pods, true));
   }
-  int32_t allowed = s.current_healthy - s.desired_healthy;
-  s.disruptions_allowed = (s.expected_pods <= 0 || allowed < 0) ? 0 : allowed;
+  // The rounding and allowance rule itself is the disruption controller's
+  // (models/disruption/pdb_math.h): one formula for the simulation and explain.
+  PdbInputs in;
+  in.min_available = min_available;
+  in.max_unavailable = max_unavailable;
+  in.matching_pods = static_cast<int32_t>(pods.size());
+  in.controller_scale_sum = scale_sum;
+  in.current_healthy = s.current_healthy;
+  const models::PdbStatus rule = models::ComputePdbStatus(in);
+  s.expected_pods = rule.expected_pods;
+  s.desired_healthy = rule.desired_healthy;
+  s.disruptions_allowed = rule.disruptions_allowed;
   return s;
 }
 
