@@ -108,11 +108,34 @@ struct MmcCase {
   double customers;
 };
 
-// Mean wait within 3% where the wait is large enough to estimate; where
-// P(wait) is tiny (c >= 8 at rho 0.5: Wq < 1.5% of a service time) the
-// sojourn is checked within 3% instead. rho 0.9 at c = 8 and 16 is left out
-// to keep the binary under a minute (it needs 1e7+ customers for a 3% bound
-// at 2 standard errors); see README: validation subset.
+// Run lengths come from the variance: for the mean of N waits,
+// (se / Wq)^2 = K / N, with K (the relative variance constant, autocorrelation
+// included) estimated by batch means over 4e7 customers of an exact FIFO
+// M/M/c recursion (Kiefer-Wolfowitz), per (c, rho):
+//   c\rho   0.5    0.8    0.9
+//   1       28    119    450
+//   2       55    140    449
+//   4      115    207    588
+//   8      406    310    753
+//   16    3118    643    967
+// 2 se <= 3% needs N >= K / 0.015^2; each case runs about 2.5x that, so the
+// 3% band is ~3 standard errors wide, and the test re-checks 2 se <= 3% from
+// its own 20 batches.
+void ExpectMmcWait(const MmcCase& k, uint64_t seed) {
+  Station st;
+  st.c = k.c;
+  st.rho = k.rho;
+  st.customers = k.customers;
+  st.seed = seed;
+  const Observed o = RunStation(st);
+  const MmcResult th = Mmc(k.c, k.rho * k.c / kServiceMeanS, 1 / kServiceMeanS);
+  const double tol = 0.03 * th.wait_mean;
+  std::printf("M/M/%d rho %.2f: Wq %.7f s (theory %.7f, se %.7f)\n", k.c, k.rho, o.wait_mean_s,
+              th.wait_mean, o.wait_se_s);
+  EXPECT_NEAR(o.wait_mean_s, th.wait_mean, tol) << "c=" << k.c << " rho=" << k.rho;
+  EXPECT_LE(2.0 * o.wait_se_s, tol) << "run too short: c=" << k.c << " rho=" << k.rho;
+}
+
 TEST(RequestFidelity, MmcMeanWaitMatchesErlangC) {
   const MmcCase cases[] = {
       {1, 0.5, 3e5},   {1, 0.8, 1.3e6}, {1, 0.9, 5.2e6}, {2, 0.5, 8e5},  {2, 0.8, 1e6},
@@ -120,22 +143,18 @@ TEST(RequestFidelity, MmcMeanWaitMatchesErlangC) {
       {16, 0.8, 3e6},
   };
   uint64_t seed = 100;
-  for (const MmcCase& k : cases) {
-    Station st;
-    st.c = k.c;
-    st.rho = k.rho;
-    st.customers = k.customers;
-    st.seed = ++seed;
-    const Observed o = RunStation(st);
-    const MmcResult th = Mmc(k.c, k.rho * k.c / kServiceMeanS, 1 / kServiceMeanS);
-    const double tol = 0.03 * th.wait_mean;
-    std::printf("M/M/%d rho %.2f: Wq %.5f s (theory %.5f, se %.5f)\n", k.c, k.rho, o.wait_mean_s,
-                th.wait_mean, o.wait_se_s);
-    EXPECT_NEAR(o.wait_mean_s, th.wait_mean, tol) << "c=" << k.c << " rho=" << k.rho;
-    EXPECT_LE(2.0 * o.wait_se_s, tol) << "run too short: c=" << k.c << " rho=" << k.rho;
-  }
+  for (const MmcCase& k : cases) ExpectMmcWait(k, ++seed);
 }
 
+// The long cases of the {1,2,4,8,16} x {0.5,0.8,0.9} grid, one test each so
+// CTest can run them side by side. At c = 16, rho = 0.5 only ~0.9% of
+// customers wait at all (Erlang C), hence K = 3118 and 3.5e7 customers.
+TEST(RequestFidelity, MmcMeanWaitEightServersHalfLoad) { ExpectMmcWait({8, 0.5, 4.5e6}, 201); }
+TEST(RequestFidelity, MmcMeanWaitEightServersHighLoad) { ExpectMmcWait({8, 0.9, 8.4e6}, 202); }
+TEST(RequestFidelity, MmcMeanWaitSixteenServersHighLoad) { ExpectMmcWait({16, 0.9, 1.1e7}, 203); }
+TEST(RequestFidelity, MmcMeanWaitSixteenServersHalfLoad) { ExpectMmcWait({16, 0.5, 3.5e7}, 204); }
+
+// Sojourn as well where waiting is rare (the wait is < 1.5% of the sojourn).
 TEST(RequestFidelity, MmcSojournWhereWaitingIsRare) {
   const MmcCase cases[] = {{8, 0.5, 2e5}, {16, 0.5, 2e5}};
   for (const MmcCase& k : cases) {
