@@ -1,7 +1,10 @@
 #include "wallet-engine/base.h"
 
+#include <sys/mman.h>
+
 #include <cstdio>
 #include <cstdlib>
+#include <new>
 
 namespace wallet {
 
@@ -16,6 +19,25 @@ std::string ToString(const Id128& id) {
                 static_cast<unsigned long long>(id.lo));
   return buf;
 }
+
+void* AllocateLarge(size_t bytes, bool zero) {
+  constexpr size_t kHuge = size_t{2} << 20;
+  void* p = nullptr;
+  if (bytes >= kHuge / 2) {
+    const size_t rounded = (bytes + kHuge - 1) / kHuge * kHuge;
+    p = std::aligned_alloc(kHuge, rounded);
+    if (p) {
+      ::madvise(p, rounded, MADV_HUGEPAGE);  // advisory: failure only costs speed
+      if (zero) std::memset(p, 0, bytes);
+    }
+  } else {
+    p = zero ? std::calloc(1, bytes == 0 ? 1 : bytes) : std::malloc(bytes == 0 ? 1 : bytes);
+  }
+  if (!p) throw std::bad_alloc();
+  return p;
+}
+
+void FreeLarge(void* p) { std::free(p); }
 
 namespace {
 

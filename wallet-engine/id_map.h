@@ -6,7 +6,9 @@
 #pragma once
 
 #include <cstdint>
-#include <vector>
+#include <cstring>
+#include <memory>
+#include <utility>
 
 #include "wallet-engine/base.h"
 
@@ -14,7 +16,20 @@ namespace wallet {
 
 class IdMap {
  public:
-  IdMap() { slots_.resize(16); }
+  IdMap() { Allocate(16); }
+  IdMap(const IdMap& other) { *this = other; }
+  IdMap& operator=(const IdMap& other) {
+    if (this == &other) return *this;
+    Allocate(other.capacity_);
+    std::memcpy(static_cast<void*>(slots_.get()), other.slots_.get(), capacity_ * sizeof(Slot));
+    size_ = other.size_;
+    return *this;
+  }
+  IdMap(IdMap&& other) : IdMap() { Swap(other); }  // leaves other empty, usable
+  IdMap& operator=(IdMap&& other) noexcept {
+    Swap(other);
+    return *this;
+  }
   size_t size() const { return size_; }
   // Value for id, or nullptr.
   const uint64_t* Find(const Id128& id) const {
@@ -29,9 +44,12 @@ class IdMap {
   uint64_t* Find(const Id128& id) {
     return const_cast<uint64_t*>(static_cast<const IdMap*>(this)->Find(id));
   }
+  // Hints the CPU to load id's home slot (replay and batch apply look ids up
+  // a few operations ahead, so the random DRAM access overlaps work).
+  void Prefetch(const Id128& id) const { PrefetchAddress(slots_.get() + Home(id)); }
   // Inserts; false if id was present (value unchanged).
   bool Insert(const Id128& id, uint64_t value) {
-    if ((size_ + 1) * 4 > slots_.size() * 3) Grow();
+    if ((size_ + 1) * 4 > capacity_ * 3) Grow();
     size_t i = Home(id);
     for (;;) {
       Slot& s = slots_[i];
@@ -69,33 +87,48 @@ class IdMap {
     slots_[hole] = Slot{};
     --size_;
   }
+  // Room for n ids without growing (one rehash at most, now).
   void Reserve(size_t n) {
-    while (n * 4 > slots_.size() * 3) Grow();
+    size_t cap = capacity_;
+    while (n * 4 > cap * 3) cap *= 2;
+    if (cap != capacity_) Rehash(cap);
   }
   void Clear() {
-    slots_.assign(16, Slot{});
+    Allocate(16);
     size_ = 0;
   }
 
  private:
-  struct Slot {
+  struct Slot {  // all-zero bytes = an unused slot
     Id128 id;
     uint64_t value = 0;
     bool used = false;
   };
-  size_t mask() const { return slots_.size() - 1; }
+  size_t mask() const { return capacity_ - 1; }
   size_t Home(const Id128& id) const {
     return static_cast<size_t>(Mix64(id.hi * 0x9e3779b97f4a7c15ULL ^ id.lo)) & mask();
   }
-  void Grow() {
-    std::vector<Slot> old;
-    old.swap(slots_);
-    slots_.resize(old.size() * 2);
+  void Grow() { Rehash(capacity_ * 2); }
+  void Rehash(size_t capacity) {
+    std::unique_ptr<Slot[], LargeDeleter> old = std::move(slots_);
+    const size_t old_capacity = capacity_;
+    Allocate(capacity);
     size_ = 0;
-    for (const Slot& s : old)
-      if (s.used) Insert(s.id, s.value);
+    for (size_t i = 0; i < old_capacity; ++i)
+      if (old[i].used) Insert(old[i].id, old[i].value);
   }
-  std::vector<Slot> slots_;
+  // Fresh zeroed (= unused) slots; capacity is a power of two.
+  void Allocate(size_t capacity) {
+    slots_.reset(static_cast<Slot*>(AllocateLarge(capacity * sizeof(Slot))));
+    capacity_ = capacity;
+  }
+  void Swap(IdMap& other) noexcept {
+    std::swap(slots_, other.slots_);
+    std::swap(capacity_, other.capacity_);
+    std::swap(size_, other.size_);
+  }
+  std::unique_ptr<Slot[], LargeDeleter> slots_;
+  size_t capacity_ = 0;
   size_t size_ = 0;
 };
 

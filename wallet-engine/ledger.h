@@ -16,6 +16,7 @@
 #include <utility>
 #include <vector>
 
+#include "wallet-engine/chunk_queue.h"
 #include "wallet-engine/id_map.h"
 #include "wallet-engine/types.h"
 
@@ -85,6 +86,10 @@ class Ledger {
   // REQUIRES: first_timestamp > last_timestamp().
   void ApplyBatch(std::span<const Op> ops, uint64_t first_timestamp, OpReply* replies);
 
+  // Capacity for `additional` more idempotency ids without rehashing (replay
+  // knows an upper bound from the log size). Performance only.
+  void ReserveEntries(size_t additional) { entry_index_.Reserve(entry_index_.size() + additional); }
+
   // Read-only queries.
   BalanceView Balance(uint64_t player_id, uint32_t currency) const;
   const Account* FindAccount(const Id128& id) const;
@@ -104,8 +109,9 @@ class Ledger {
   // Live index entries in insertion order.
   template <typename F>
   void ForEachEntry(F&& f) const {
-    for (const auto& e : entries_)
+    entries_.ForEach([&](const IndexEntry& e) {
       if (e.live) f(e);
+    });
   }
   size_t entry_count() const { return entry_index_.size(); }
   const LedgerConfig& config() const { return config_; }
@@ -130,6 +136,8 @@ class Ledger {
   };
   class Staging;
 
+  void PrefetchIndexes(const Op& op) const;
+  void PrefetchAccounts(const Op& op) const;
   Result ApplyOne(const Op& op, uint64_t ts, OpReply* reply);
   Result ApplyCreateAccount(const Op& op, uint64_t ts);
   Result ApplyTransfer(const Op& op, uint64_t ts);
@@ -162,8 +170,9 @@ class Ledger {
 
   LedgerConfig config_;
   std::vector<Account> accounts_;
+  std::vector<uint64_t> account_hashes_;  // HashAccount(accounts_[i]), kept in step
   IdMap account_index_;
-  std::deque<IndexEntry> entries_;
+  ChunkQueue<IndexEntry> entries_;
   uint64_t entries_base_ = 0;     // absolute position of entries_.front()
   uint64_t prune_cursor_ = 0;     // absolute position of the next retention candidate
   IdMap entry_index_;

@@ -304,7 +304,16 @@ RecoveryResult Recover(const DirImage& dir, const RecoveryOptions& options) {
   // 2. Replay segments from the snapshot's generation on.
   r.log_gen = have_snapshot ? start_gen : (segs.empty() ? 0 : segs.front());
   r.log_offset = 0;
+  {
+    // Every op adds at most two index entries (a rollback before its bet
+    // adds a tombstone too); ops are almost always one: reserve that.
+    size_t log_ops = 0;
+    for (uint64_t gen : segs)
+      if (gen >= start_gen) log_ops += dir.at(SegmentName(gen)).size() / sizeof(Op);
+    r.ledger.ReserveEntries(log_ops);
+  }
   std::vector<OpReply> replies;
+  std::vector<Op> copy;  // only for a body that is not 8-byte aligned
   bool stopped = false;
   for (size_t i = 0; i < segs.size() && !stopped; ++i) {
     const uint64_t gen = segs[i];
@@ -338,24 +347,28 @@ RecoveryResult Recover(const DirImage& dir, const RecoveryOptions& options) {
         stopped = true;
         break;
       }
-      const auto ops = v.Ops();
-      // Ops are 128-byte aligned copies: body views into std::string storage
-      // are only 1-aligned in theory, so copy before use.
-      std::vector<Op> copy(ops.size());
-      std::memcpy(copy.data(), v.body.data(), v.body.size());
-      replies.resize(copy.size());
-      if (v.header.timestamp <= r.ledger.last_timestamp() && !copy.empty()) {
+      // Decoded in place: the body is an array of Op. A std::string's heap
+      // buffer is 16-aligned and records are multiples of 16 bytes, so the
+      // copy below is taken only for a caller's odd buffer.
+      std::span<const Op> ops = v.Ops();
+      if (reinterpret_cast<uintptr_t>(v.body.data()) % alignof(Op) != 0) {
+        copy.resize(v.body.size() / sizeof(Op));
+        std::memcpy(static_cast<void*>(copy.data()), v.body.data(), v.body.size());
+        ops = copy;
+      }
+      replies.resize(ops.size());
+      if (v.header.timestamp <= r.ledger.last_timestamp() && !ops.empty()) {
         r.diagnosis = {name, v.offset, "record seq " + std::to_string(v.header.seq) +
                                            " has a timestamp that does not increase"};
         return r;
       }
-      if (!copy.empty()) r.ledger.ApplyBatch(copy, v.header.timestamp, replies.data());
+      if (!ops.empty()) r.ledger.ApplyBatch(ops, v.header.timestamp, replies.data());
       RecordInfo info{v.header.seq, v.header.header_checksum, v.header.timestamp,
                       v.header.state_hash, {}, {}};
       if (options.collect_op_ids)
-        for (size_t k = 0; k < copy.size(); ++k)
+        for (size_t k = 0; k < ops.size(); ++k)
           if (replies[k].timestamp == v.header.timestamp + k) {
-            info.op_ids.push_back(copy[k].id);
+            info.op_ids.push_back(ops[k].id);
             info.op_timestamps.push_back(v.header.timestamp + k);
           }
       if (r.ledger.StateHash() != v.header.state_hash) {
@@ -370,7 +383,7 @@ RecoveryResult Recover(const DirImage& dir, const RecoveryOptions& options) {
       r.last_term = v.header.term;
       r.last_state_hash = v.header.state_hash;
       r.records_replayed++;
-      r.ops_replayed += copy.size();
+      r.ops_replayed += ops.size();
       r.records.push_back(std::move(info));
     }
     r.log_gen = gen;
