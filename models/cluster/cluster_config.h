@@ -95,6 +95,16 @@ struct ClusterConfig {
   // eviction after the default toleration of 300 s.
   sim::Duration node_monitor_grace_period = sim::Duration::Seconds(50);
   sim::Duration default_toleration_seconds = sim::Duration::Seconds(300);
+  // Rate limits on tainting NotReady nodes, per zone (spec 5.3,
+  // kube-controller-manager --node-eviction-rate 0.1, --secondary-node-
+  // eviction-rate 0.01, --unhealthy-zone-threshold 0.55,
+  // --large-cluster-size-threshold 50; see node_eviction_math.h).
+  double node_eviction_rate_per_s = 0.1;
+  double secondary_node_eviction_rate_per_s = 0.01;
+  double unhealthy_zone_threshold = 0.55;
+  int32_t large_cluster_size_threshold = 50;
+  // doNoExecuteTaintingPass period (scheduler.NodeEvictionPeriod).
+  sim::Duration node_eviction_period = sim::Duration::Millis(100);
   // EndpointSlice -> proxy propagation before a Ready pod takes traffic.
   sim::Duration endpoint_propagation_delay = sim::Duration::Seconds(1);
   // Kubelet housekeeping interval for OOM checks against the usage board.

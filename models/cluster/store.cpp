@@ -83,6 +83,8 @@ void Store::TerminateNode(NodeId id, sim::Time now) {
   RH_ASSERT(n.pods.empty());
   n.state = NodeState::kTerminated;
   n.terminated_at = now;
+  for (int32_t image : n.images) images_[static_cast<size_t>(image)].nodes -= 1;
+  n.images.clear();
   auto it = std::lower_bound(live_nodes_.begin(), live_nodes_.end(), id);
   RH_ASSERT(it != live_nodes_.end() && *it == id);
   live_nodes_.erase(it);
@@ -122,6 +124,7 @@ WorkloadId Store::AddWorkload(const WorkloadSpec& spec, int32_t priority, bool p
       for (const auto& name : term.workloads)
         if (name == spec.name) anti_affinity_against_[id].emplace_back(o, term.topology_key);
   }
+  ClassOf(id, 0);  // PDBs and selectors see the workload before its first pod
   Notify(ObjectKind::kWorkload, id, WatchEventType::kAdded);
   return id;
 }
@@ -163,6 +166,7 @@ Pod& Store::CreatePod(WorkloadId workload, ReplicaSetId rs, int32_t revision, in
   p.replica_set = rs;
   p.ordinal = ordinal;
   p.revision = revision;
+  p.pod_class = ClassOf(workload, revision);
   p.tmpl = &w.revisions[static_cast<size_t>(revision)];
   p.priority = w.priority;
   p.created_at = now;
@@ -197,6 +201,9 @@ void Store::ApplyFlags(const Pod& p, uint8_t before) {
     rs.active_pods += d(0);
     rs.ready_pods += d(1);
   }
+  PodClass& cls = classes_[static_cast<size_t>(p.pod_class)];
+  cls.ready_pods += d(1);
+  cls.nonterminal_pods += d(2);
   RH_ASSERT(w.active_pods >= 0 && w.ready_pods >= 0 && w.nonterminal_pods >= 0);
 }
 
@@ -213,8 +220,13 @@ void Store::CountPod(const Pod& p, int32_t delta) {
   auto& v = count_on_node_[p.workload];
   if (v.size() <= p.node) v.resize(std::max<size_t>(p.node + 1, nodes_.size()), 0);
   v[p.node] += delta;
-  count_in_zone_[p.workload][static_cast<size_t>(mutable_node(p.node).zone)] += delta;
+  const auto zone = static_cast<size_t>(mutable_node(p.node).zone);
+  count_in_zone_[p.workload][zone] += delta;
   RH_ASSERT(v[p.node] >= 0);
+  auto& cv = class_on_node_[static_cast<size_t>(p.pod_class)];
+  if (cv.size() <= p.node) cv.resize(std::max<size_t>(p.node + 1, nodes_.size()), 0);
+  cv[p.node] += delta;
+  class_in_zone_[static_cast<size_t>(p.pod_class)][zone] += delta;
 }
 
 void Store::Bind(PodId id, NodeId node_id, sim::Time now) {
@@ -231,6 +243,15 @@ void Store::Bind(PodId id, NodeId node_id, sim::Time now) {
   n.pods.insert(id);
   SyncHot(n);
   if (!p.deleting) CountPod(p, +1);
+  if (!p.tmpl->images.empty()) {
+    // The kubelet pulls the pod's images: the node reports them from now on.
+    for (int32_t image : classes_[static_cast<size_t>(p.pod_class)].images) {
+      auto it = std::lower_bound(n.images.begin(), n.images.end(), image);
+      if (it != n.images.end() && *it == image) continue;
+      n.images.insert(it, image);
+      images_[static_cast<size_t>(image)].nodes += 1;
+    }
+  }
   Notify(ObjectKind::kPod, id);
 }
 
@@ -305,21 +326,102 @@ PdbId Store::AddPdb(const PdbSpec& spec) {
   Pdb pdb;
   pdb.id = pdbs_.size() + 1;
   pdb.spec = spec;
-  for (const auto& name : spec.workloads) {
-    WorkloadId w = FindWorkload(name);
-    if (w != kNoId) pdb.selects.push_back(w);
-  }
-  std::sort(pdb.selects.begin(), pdb.selects.end());
-  pdb.selects.erase(std::unique(pdb.selects.begin(), pdb.selects.end()), pdb.selects.end());
-  for (WorkloadId w : pdb.selects) pdbs_by_workload_[w].push_back(pdb.id);
+  // No selector and no names: a selector that matches no pod (a workload name
+  // is never empty).
+  pdb.selector = CompileSelector(EffectiveSelector(spec.selector, spec.workloads, ""));
   PdbId id = pdb.id;
+  SelectorId sel = pdb.selector;
   pdbs_.push_back(std::move(pdb));
+  for (PodClassId c : selector_match_[static_cast<size_t>(sel)]) AddPdbToClass(id, c);
   Notify(ObjectKind::kPdb, id, WatchEventType::kAdded);
   return id;
 }
 
+void Store::AddPdbToClass(PdbId id, PodClassId c) {
+  auto insert_sorted = [](auto& v, auto x) {
+    auto it = std::lower_bound(v.begin(), v.end(), x);
+    if (it == v.end() || *it != x) v.insert(it, x);
+  };
+  insert_sorted(pdbs_by_class_[static_cast<size_t>(c)], id);
+  const WorkloadId w = classes_[static_cast<size_t>(c)].workload;
+  insert_sorted(pdbs_[id - 1].selects, w);
+  insert_sorted(pdbs_by_workload_[w], id);
+}
+
 const std::vector<PdbId>& Store::PdbsForWorkload(WorkloadId id) const {
   return pdbs_by_workload_[id];
+}
+
+int32_t Store::ImageId(const std::string& normalized_name, int64_t size_bytes) {
+  auto it = image_by_name_.find(normalized_name);
+  if (it != image_by_name_.end()) return it->second;
+  const auto id = static_cast<int32_t>(images_.size());
+  images_.push_back({size_bytes, 0});
+  image_by_name_.emplace(normalized_name, id);
+  return id;
+}
+
+LabelSelector Store::EffectiveSelector(const std::optional<LabelSelector>& selector,
+                                       const std::vector<std::string>& workloads,
+                                       const std::string& own_workload) {
+  if (selector) return *selector;
+  if (workloads.empty()) return LabelSelector::ForWorkloads({own_workload});
+  return LabelSelector::ForWorkloads(workloads);
+}
+
+SelectorId Store::CompileSelector(const LabelSelector& selector) {
+  RH_ASSERT(selector.Validate().empty());
+  std::string key = selector.Key();
+  auto it = selector_by_key_.find(key);
+  if (it != selector_by_key_.end()) return it->second;
+  const auto id = static_cast<SelectorId>(selectors_.size());
+  selectors_.push_back(selector);
+  selector_by_key_.emplace(std::move(key), id);
+  auto& match = selector_match_.emplace_back();
+  for (size_t c = 0; c < classes_.size(); ++c)
+    if (selector.Matches(classes_[c].labels)) match.push_back(static_cast<PodClassId>(c));
+  return id;
+}
+
+PodClassId Store::ClassOf(WorkloadId w, int32_t revision) {
+  auto key = std::make_pair(w, revision);
+  auto it = class_by_revision_.find(key);
+  if (it != class_by_revision_.end()) return it->second;
+  const Workload& wl = workload(w);
+  const PodTemplate& t = wl.revisions[static_cast<size_t>(revision)];
+  const auto c = static_cast<PodClassId>(classes_.size());
+  class_by_revision_.emplace(key, c);
+  PodClass& cls = classes_.emplace_back();
+  cls.workload = w;
+  cls.revision = revision;
+  cls.labels = t.labels;
+  cls.labels[kLabelWorkload] = wl.spec.name;
+  cls.labels.emplace(kLabelApp, wl.spec.name);  // unless the template sets app
+  for (const ContainerImage& image : t.images)
+    cls.images.push_back(ImageId(NormalizedImageName(image.name), image.size_bytes));
+  class_on_node_.emplace_back();
+  class_in_zone_.emplace_back(zones_.size(), 0);
+  pdbs_by_class_.emplace_back();
+  anti_against_class_.emplace_back();
+  const auto labels = cls.labels;  // classes_ may grow below
+  // Every selector compiled so far, evaluated once for this class.
+  const size_t existing = selectors_.size();
+  for (size_t s = 0; s < existing; ++s)
+    if (selectors_[s].Matches(labels)) selector_match_[s].push_back(c);
+  for (const Pdb& pdb : pdbs_)
+    if (SelectorMatches(pdb.selector, c)) AddPdbToClass(pdb.id, c);
+  // Symmetric anti-affinity: earlier classes' terms that select this class ...
+  for (const AntiTerm& term : anti_terms_)
+    if (SelectorMatches(term.selector, c))
+      anti_against_class_[static_cast<size_t>(c)].emplace_back(term.owner, term.topology_key);
+  // ... and this class's terms against every class (itself included).
+  for (const auto& term : t.pod_anti_affinity_required) {
+    SelectorId sel = CompileSelector(EffectiveSelector(term.selector, term.workloads, wl.spec.name));
+    anti_terms_.push_back({c, sel, term.topology_key});
+    for (PodClassId other : selector_match_[static_cast<size_t>(sel)])
+      anti_against_class_[static_cast<size_t>(other)].emplace_back(c, term.topology_key);
+  }
+  return c;
 }
 
 int32_t Store::ResolvePriority(const std::string& class_name, bool* preempt_never) const {

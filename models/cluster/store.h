@@ -11,6 +11,7 @@
 // called synchronously in registration order; every container is indexed by
 // id (vectors, std::map, std::set), never by pointer or hash.
 #include <cstdint>
+#include <algorithm>
 #include <deque>
 #include <functional>
 #include <map>
@@ -29,6 +30,22 @@ namespace rehearsal::models {
 
 using ReplicaSetId = uint64_t;
 using PdbId = uint64_t;
+// Pods of one (workload, revision) share one template, hence one label set:
+// a pod class. Selectors are evaluated once per class, never per pod.
+using PodClassId = int32_t;
+// A label selector compiled by the store (interned: equal selectors share it).
+using SelectorId = int32_t;
+inline constexpr PodClassId kNoClass = -1;
+
+// One pod class: its effective labels and the store's counters of its pods.
+struct PodClass {
+  WorkloadId workload = kNoId;
+  int32_t revision = 0;
+  std::map<std::string, std::string> labels;  // template labels + workload/app
+  int32_t nonterminal_pods = 0;               // alive, not Succeeded/Failed
+  int32_t ready_pods = 0;                     // Active() and Ready
+  std::vector<int32_t> images;                // image ids of the template's containers
+};
 
 enum class ObjectKind { kNode, kPod, kWorkload, kReplicaSet, kPdb };
 enum class WatchEventType { kAdded, kModified, kDeleted };
@@ -70,6 +87,8 @@ struct Node {
   sim::Time terminated_at = sim::Time::Max();
   std::map<std::string, std::string> labels;
   std::set<PodId> pods;            // bound pods, including terminating ones
+  // Image ids present on the node (ascending): pulled by a pod bound here.
+  std::vector<int32_t> images;
 
   bool alive() const { return state != NodeState::kTerminated; }
   // Can a new pod be bound here at all (before per-pod filters)?
@@ -84,6 +103,7 @@ struct Pod {
   ReplicaSetId replica_set = kNoId;  // Deployments only
   int32_t ordinal = -1;              // StatefulSet ordinal, Job run index, or -1
   int32_t revision = 0;              // index into Workload::revisions
+  PodClassId pod_class = kNoClass;   // (workload, revision): its labels
   const PodTemplate* tmpl = nullptr; // owned by the workload (stable address)
   int32_t priority = 0;
   NodeId node = kNoId;
@@ -164,7 +184,8 @@ struct ReplicaSet {
 struct Pdb {
   PdbId id = kNoId;
   PdbSpec spec;
-  std::vector<WorkloadId> selects;        // resolved workload ids, sorted
+  SelectorId selector = -1;               // compiled spec.selector (or the workloads shorthand)
+  std::vector<WorkloadId> selects;        // workloads with a matching pod class, sorted
   // Status (disruption controller, spec 4.2).
   int32_t expected_pods = 0;
   int32_t desired_healthy = 0;
@@ -267,8 +288,69 @@ class Store {
   PdbId AddPdb(const PdbSpec& spec);
   const std::vector<Pdb>& pdbs() const { return pdbs_; }  // index = id - 1
   Pdb& mutable_pdb(PdbId id) { return pdbs_[id - 1]; }
-  // PDBs selecting pods of this workload (ids ascending).
+  // PDBs selecting pods of any class of this workload (ids ascending).
   const std::vector<PdbId>& PdbsForWorkload(WorkloadId id) const;
+  // PDBs whose selector matches this pod's labels (ids ascending).
+  const std::vector<PdbId>& PdbsForPod(PodId id) const {
+    return pdbs_by_class_[static_cast<size_t>(pod(id).pod_class)];
+  }
+
+  // --- container images (ImageLocality): ids interned by normalised name.
+  // The image id of a name (registered on first use with its size).
+  int32_t ImageId(const std::string& normalized_name, int64_t size_bytes);
+  int64_t image_size_bytes(int32_t image) const { return images_[static_cast<size_t>(image)].size_bytes; }
+  // Live nodes holding the image (ImageStateSummary.NumNodes).
+  int32_t image_node_count(int32_t image) const { return images_[static_cast<size_t>(image)].nodes; }
+
+  // --- labels and selectors (fast path: integer class ids, per-class counts)
+  // The class of (workload, revision); registered on first use (CreatePod
+  // does it), which evaluates every compiled selector against its labels.
+  PodClassId ClassOf(WorkloadId w, int32_t revision);
+  const PodClass& pod_class(PodClassId c) const { return classes_[static_cast<size_t>(c)]; }
+  // Compiles (interns) a selector. REQUIRES: selector.Validate() == "".
+  SelectorId CompileSelector(const LabelSelector& selector);
+  // The selector a PodAffinityTerm / spread constraint / PDB means: its own
+  // selector, else the workloads shorthand (empty = `own_workload`).
+  static LabelSelector EffectiveSelector(const std::optional<LabelSelector>& selector,
+                                         const std::vector<std::string>& workloads,
+                                         const std::string& own_workload);
+  bool SelectorMatches(SelectorId s, PodClassId c) const {
+    const auto& m = selector_match_[static_cast<size_t>(s)];
+    return std::binary_search(m.begin(), m.end(), c);
+  }
+  // Classes matching a selector, ascending.
+  const std::vector<PodClassId>& MatchingClasses(SelectorId s) const {
+    return selector_match_[static_cast<size_t>(s)];
+  }
+  // Live (bound, not deleting, not finished) pods matching `s` on a node / in
+  // a zone: the sum over its classes.
+  int32_t CountMatchingOnNode(SelectorId s, NodeId n) const {
+    int32_t sum = 0;
+    for (PodClassId c : selector_match_[static_cast<size_t>(s)]) {
+      const auto& v = class_on_node_[static_cast<size_t>(c)];
+      if (n < v.size()) sum += v[n];
+    }
+    return sum;
+  }
+  int32_t CountMatchingInZone(SelectorId s, int32_t zone) const {
+    int32_t sum = 0;
+    for (PodClassId c : selector_match_[static_cast<size_t>(s)])
+      sum += class_in_zone_[static_cast<size_t>(c)][static_cast<size_t>(zone)];
+    return sum;
+  }
+  // Symmetric required anti-affinity: the (class, topology key) pairs whose
+  // required anti-affinity terms select pods of class `c`.
+  const std::vector<std::pair<PodClassId, std::string>>& AntiAffinityAgainstClass(
+      PodClassId c) const {
+    return anti_against_class_[static_cast<size_t>(c)];
+  }
+  int32_t ClassCountOnNode(PodClassId c, NodeId n) const {
+    const auto& v = class_on_node_[static_cast<size_t>(c)];
+    return n < v.size() ? v[n] : 0;
+  }
+  int32_t ClassCountInZone(PodClassId c, int32_t zone) const {
+    return class_in_zone_[static_cast<size_t>(c)][static_cast<size_t>(zone)];
+  }
 
   // --- priority classes
   void AddPriorityClass(const PriorityClassSpec& spec) { priority_classes_[spec.name] = spec; }
@@ -315,6 +397,31 @@ class Store {
   std::vector<std::vector<int32_t>> count_in_zone_;  // [workload][zone]
   std::vector<std::vector<std::pair<WorkloadId, std::string>>> anti_affinity_against_;
   std::vector<int32_t> pool_node_counter_;
+  // Images.
+  struct ImageState {
+    int64_t size_bytes = 0;
+    int32_t nodes = 0;
+  };
+  std::vector<ImageState> images_;
+  std::map<std::string, int32_t> image_by_name_;
+  // Labels and selectors.
+  void AddPdbToClass(PdbId pdb, PodClassId c);
+  std::vector<PodClass> classes_;                              // index = class id
+  std::map<std::pair<WorkloadId, int32_t>, PodClassId> class_by_revision_;
+  std::vector<std::vector<int32_t>> class_on_node_;            // [class][node]
+  std::vector<std::vector<int32_t>> class_in_zone_;            // [class][zone]
+  std::vector<LabelSelector> selectors_;                       // index = selector id
+  std::map<std::string, SelectorId> selector_by_key_;
+  std::vector<std::vector<PodClassId>> selector_match_;        // [selector] ascending
+  std::vector<std::vector<PdbId>> pdbs_by_class_;              // [class]
+  // Required anti-affinity terms of every class: (class, selector, key).
+  struct AntiTerm {
+    PodClassId owner;
+    SelectorId selector;
+    std::string topology_key;
+  };
+  std::vector<AntiTerm> anti_terms_;
+  std::vector<std::vector<std::pair<PodClassId, std::string>>> anti_against_class_;  // [class]
 };
 
 }  // namespace rehearsal::models

@@ -5,11 +5,17 @@
 // Kubernetes API types live apart from the controllers; models/workloads/
 // workload_config.h gathers them into the config that scenarios fill.
 //
-// Label selectors are simplified: every pod carries the label app=<workload
-// name>, and pod (anti-)affinity, topology spread and PDB selectors select
-// pods by workload name. Node selectors and node affinity use real key/value
-// labels (pool labels plus topology.kubernetes.io/zone, kubernetes.io/hostname,
+// Pod labels: a pod carries its template's `labels`, plus
+// rehearsal.io/workload=<workload name> always and app=<workload name> unless
+// the template sets `app`. Pod (anti-)affinity terms, topology spread
+// constraints and PDBs select pods with Kubernetes label selectors
+// (matchLabels + matchExpressions In/NotIn/Exists/DoesNotExist); the older
+// `workloads` name lists are shorthand for
+// `rehearsal.io/workload In (names)` and are used when no selector is given.
+// Node selectors and node affinity use real key/value node labels (pool labels
+// plus topology.kubernetes.io/zone, kubernetes.io/hostname,
 // node.kubernetes.io/instance-type, karpenter.sh/capacity-type).
+#include <algorithm>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -28,6 +34,8 @@ inline constexpr const char* kLabelZone = "topology.kubernetes.io/zone";
 inline constexpr const char* kLabelInstanceType = "node.kubernetes.io/instance-type";
 inline constexpr const char* kLabelCapacityType = "karpenter.sh/capacity-type";
 inline constexpr const char* kLabelPool = "rehearsal.io/pool";
+inline constexpr const char* kLabelWorkload = "rehearsal.io/workload";  // on every pod
+inline constexpr const char* kLabelApp = "app";  // on every pod unless the template sets it
 inline constexpr const char* kTaintUnschedulable = "node.kubernetes.io/unschedulable";
 inline constexpr const char* kTaintUnreachable = "node.kubernetes.io/unreachable";
 inline constexpr const char* kTaintNotReady = "node.kubernetes.io/not-ready";
@@ -75,6 +83,66 @@ struct LabelRequirement {
   }
 };
 
+// A Kubernetes label selector (apimachinery labels.Selector semantics):
+// every matchLabels pair must be present with that value AND every
+// requirement must match. In: the key exists with one of the values; NotIn:
+// the key is absent or its value is none of them; Exists / DoesNotExist: key
+// presence. An empty selector ({}) matches every pod. Example:
+// {matchLabels {app: api}, matchExpressions [{tier NotIn [canary]}]} matches
+// {app: api} and {app: api, tier: stable}, not {app: api, tier: canary} nor
+// {app: web}.
+struct LabelSelector {
+  std::map<std::string, std::string> match_labels;
+  std::vector<LabelRequirement> match_expressions;
+
+  bool Matches(const std::map<std::string, std::string>& labels) const {
+    for (const auto& [k, v] : match_labels) {
+      auto it = labels.find(k);
+      if (it == labels.end() || it->second != v) return false;
+    }
+    for (const auto& r : match_expressions)
+      if (!r.Matches(labels)) return false;
+    return true;
+  }
+  // "" when valid, else why (as the API server's validation: In/NotIn need
+  // at least one value, Exists/DoesNotExist none, keys non-empty).
+  std::string Validate() const {
+    for (const auto& [k, v] : match_labels)
+      if (k.empty()) return "matchLabels: empty key";
+    for (const auto& r : match_expressions) {
+      if (r.key.empty()) return "matchExpressions: empty key";
+      const bool set_op = r.op == LabelOperator::kIn || r.op == LabelOperator::kNotIn;
+      if (set_op && r.values.empty())
+        return "matchExpressions " + r.key + ": In/NotIn need at least one value";
+      if (!set_op && !r.values.empty())
+        return "matchExpressions " + r.key + ": Exists/DoesNotExist take no values";
+    }
+    return "";
+  }
+  // Canonical text, equal for equal selectors (values sorted).
+  std::string Key() const {
+    std::string out;
+    for (const auto& [k, v] : match_labels) out += k + "=" + v + ";";
+    std::vector<std::string> exprs;
+    for (const auto& r : match_expressions) {
+      std::vector<std::string> vals = r.values;
+      std::sort(vals.begin(), vals.end());
+      std::string e = r.key + " " + std::to_string(static_cast<int>(r.op));
+      for (const auto& v : vals) e += "," + v;
+      exprs.push_back(e);
+    }
+    std::sort(exprs.begin(), exprs.end());
+    for (const auto& e : exprs) out += "|" + e;
+    return out;
+  }
+  // `rehearsal.io/workload In (names)`: the shorthand of the `workloads` lists.
+  static LabelSelector ForWorkloads(const std::vector<std::string>& names) {
+    LabelSelector s;
+    s.match_expressions.push_back({kLabelWorkload, LabelOperator::kIn, names});
+    return s;
+  }
+};
+
 // A node selector term: every requirement must match (AND).
 struct NodeSelectorTerm {
   std::vector<LabelRequirement> requirements;
@@ -90,12 +158,14 @@ struct PreferredNodeTerm {
   NodeSelectorTerm term;
 };
 
-// Pod (anti-)affinity term selecting pods by workload name within a topology
-// domain (kubernetes.io/hostname or topology.kubernetes.io/zone).
+// Pod (anti-)affinity term selecting pods within a topology domain
+// (kubernetes.io/hostname or topology.kubernetes.io/zone): by `selector` when
+// set, else by workload names.
 struct PodAffinityTerm {
-  std::vector<std::string> workloads;  // empty = the pod's own workload
+  std::vector<std::string> workloads;  // no selector: these; empty = the pod's own workload
   std::string topology_key = kLabelHostname;
   int32_t weight = 1;  // preferred terms only: 1..100
+  std::optional<LabelSelector> selector = std::nullopt;
 };
 
 struct TopologySpreadConstraint {
@@ -103,8 +173,27 @@ struct TopologySpreadConstraint {
   std::string topology_key = kLabelZone;
   bool do_not_schedule = true;  // whenUnsatisfiable: DoNotSchedule (else ScheduleAnyway)
   int32_t min_domains = 1;
-  // Selector: the pod's own workload.
+  // Pods counted: `selector` when set, else the pod's own workload. The
+  // incoming pod adds itself only when it matches (selfMatchNum).
+  std::optional<LabelSelector> selector = std::nullopt;
 };
+
+// A container image of a pod (init containers included), for the
+// ImageLocality score. The name is normalised as kube-scheduler does
+// (":latest" appended when there is no tag).
+struct ContainerImage {
+  std::string name;
+  int64_t size_bytes = 0;
+};
+
+// normalizedImageName: "nginx" -> "nginx:latest", "repo:5000/app" ->
+// "repo:5000/app:latest", "app:1.2" stays.
+inline std::string NormalizedImageName(const std::string& name) {
+  const auto colon = name.rfind(':');
+  const auto slash = name.rfind('/');
+  const bool has_tag = colon != std::string::npos && (slash == std::string::npos || colon > slash);
+  return has_tag ? name : name + ":latest";
+}
 
 // Probe timing (spec 5.1 defaults: delay 0, period 10 s, timeout 1 s,
 // success 1, failure 3).
@@ -121,6 +210,7 @@ struct Probe {
 // version is a new template, hence a new ReplicaSet / rolling update.
 struct PodTemplate {
   std::string version = "v1";
+  std::map<std::string, std::string> labels;  // metadata.labels (see the header comment)
   int64_t cpu_request_millicores = 100;
   int64_t memory_request_bytes = 128LL << 20;
   int64_t cpu_limit_millicores = 0;   // 0 = none
@@ -151,6 +241,9 @@ struct PodTemplate {
   // running, and "never becomes healthy" (crash loop / failing startup probe).
   double liveness_failures_per_hour = 0;
   bool never_healthy = false;
+  // Container images (one per container, init containers included); empty:
+  // ImageLocality scores every node 0 for this pod.
+  std::vector<ContainerImage> images;
 };
 
 enum class WorkloadKind { kDeployment, kStatefulSet, kJob, kCronJob, kDaemonSet };
@@ -213,10 +306,12 @@ enum class UnhealthyPodEvictionPolicy { kIfHealthyBudget, kAlwaysAllow };
 // PodDisruptionBudget (spec 4.1): exactly one of min_available / max_unavailable.
 struct PdbSpec {
   std::string name;
-  std::vector<std::string> workloads;  // selector: pods of these workloads
+  std::vector<std::string> workloads;  // selector shorthand: pods of these workloads
   std::optional<IntOrPercent> min_available;
   std::optional<IntOrPercent> max_unavailable;
   UnhealthyPodEvictionPolicy unhealthy_pod_eviction = UnhealthyPodEvictionPolicy::kIfHealthyBudget;
+  // When set, pods matching it (an empty {} selects every pod) instead of `workloads`.
+  std::optional<LabelSelector> selector = std::nullopt;
 };
 
 // PriorityClass (spec 6.4): user values <= 1e9.

@@ -31,7 +31,7 @@ void DisruptionController::OnWatch(const WatchEvent& e) {
   if (e.kind == ObjectKind::kPdb) {
     queue_.Add(e.id);
   } else if (e.kind == ObjectKind::kPod) {
-    for (PdbId id : store_.PdbsForWorkload(store_.pod(e.id).workload)) queue_.Add(id);
+    for (PdbId id : store_.PdbsForPod(e.id)) queue_.Add(id);
   } else if (e.kind == ObjectKind::kWorkload && e.type != WatchEventType::kDeleted) {
     for (PdbId id : store_.PdbsForWorkload(e.id)) queue_.Add(id);
   }
@@ -59,11 +59,13 @@ void DisruptionController::Refresh(PdbId id) {
   PdbInputs in;
   in.min_available = pdb.spec.min_available;
   in.max_unavailable = pdb.spec.max_unavailable;
-  for (WorkloadId w : pdb.selects) {
-    const Workload& wl = store_.workload(w);
-    in.controller_scale_sum += ControllerScale(wl);
-    in.matching_pods += wl.nonterminal_pods;
-    in.current_healthy += wl.ready_pods;  // Ready, not deleting, not finished
+  // Controllers owning matching pods; pods counted per matching class (the
+  // selector may pick some revisions of a workload, e.g. by a version label).
+  for (WorkloadId w : pdb.selects) in.controller_scale_sum += ControllerScale(store_.workload(w));
+  for (PodClassId c : store_.MatchingClasses(pdb.selector)) {
+    const PodClass& cls = store_.pod_class(c);
+    in.matching_pods += cls.nonterminal_pods;
+    in.current_healthy += cls.ready_pods;  // Ready, not deleting, not finished
   }
   for (const auto& [pid, t] : pdb.disrupted_pods) {
     (void)t;
@@ -84,7 +86,7 @@ void DisruptionController::Delete(PodId pod, bool evicted) {
 
 bool DisruptionController::WouldViolate(PodId pod) {
   const Pod& p = store_.pod(pod);
-  const auto& pdbs = store_.PdbsForWorkload(p.workload);
+  const auto& pdbs = store_.PdbsForPod(pod);
   if (pdbs.empty() || !p.ready) return false;
   Refresh(pdbs.front());
   return store_.pdbs()[pdbs.front() - 1].disruptions_allowed <= 0;
@@ -99,7 +101,7 @@ EvictionResult DisruptionController::Evict(PodId id) {
     Delete(id, true);
     return EvictionResult::kDeletedWithoutCheck;
   }
-  const auto& pdbs = store_.PdbsForWorkload(p.workload);
+  const auto& pdbs = store_.PdbsForPod(id);
   if (pdbs.empty()) {
     Delete(id, true);
     ++evictions_;

@@ -198,7 +198,8 @@ static bool Tolerated(const std::vector<Toleration>& tolerations, const Taint& t
   return false;
 }
 
-Scheduler::Profile Scheduler::BuildProfile(const Workload& w, const PodTemplate& t) const {
+Scheduler::Profile Scheduler::BuildProfile(const Workload& w, const PodTemplate& t,
+                                           PodClassId own_class) const {
   Profile prof;
   int32_t pools = store_.pool_count();
   size_t groups = static_cast<size_t>(pools * zone_count_);
@@ -248,17 +249,10 @@ Scheduler::Profile Scheduler::BuildProfile(const Workload& w, const PodTemplate&
       Term r;
       r.hostname = term.topology_key == kLabelHostname;
       r.weight = term.weight;
-      if (term.workloads.empty()) {
-        r.workloads.push_back(w.id);
-        r.self = true;
-      }
-      for (const auto& name : term.workloads) {
-        WorkloadId id = store_.FindWorkload(name);
-        if (id == kNoId) continue;
-        r.workloads.push_back(id);
-        r.self = r.self || id == w.id;
-      }
-      out.push_back(std::move(r));
+      r.selector = store_.CompileSelector(
+          Store::EffectiveSelector(term.selector, term.workloads, w.spec.name));
+      r.self = store_.SelectorMatches(r.selector, own_class);
+      out.push_back(r);
     }
   };
   resolve(t.pod_anti_affinity_required, prof.anti_required);
@@ -267,6 +261,10 @@ Scheduler::Profile Scheduler::BuildProfile(const Workload& w, const PodTemplate&
   resolve(t.pod_anti_affinity_preferred, prof.anti_preferred);
   for (const auto& c : t.topology_spread) {
     Spread s{c.topology_key == kLabelHostname, c.max_skew, c.min_domains};
+    if (c.selector) {
+      s.selector = store_.CompileSelector(*c.selector);
+      s.self_match = store_.SelectorMatches(s.selector, own_class);
+    }
     (c.do_not_schedule ? prof.spread_hard : prof.spread_soft).push_back(s);
   }
   if (t.topology_spread.empty() && config_.default_spread_constraints &&
@@ -282,8 +280,19 @@ const Scheduler::Profile& Scheduler::ProfileFor(const Pod& pod) {
   auto key = std::make_pair(pod.workload, pod.revision);
   auto it = profiles_.find(key);
   if (it == profiles_.end())
-    it = profiles_.emplace(key, BuildProfile(store_.workload(pod.workload), *pod.tmpl)).first;
+    it = profiles_.emplace(key, BuildProfile(store_.workload(pod.workload), *pod.tmpl, ClassFor(pod))).first;
   return it->second;
+}
+
+PodClassId Scheduler::ClassFor(const Pod& pod) const {
+  return pod.pod_class != kNoClass ? pod.pod_class : store_.ClassOf(pod.workload, pod.revision);
+}
+
+int64_t Scheduler::SpreadCount(const Pod& pod, const Spread& s, NodeId node, int32_t zone) const {
+  if (s.selector < 0)
+    return s.hostname ? store_.CountOnNode(pod.workload, node) : store_.CountInZone(pod.workload, zone);
+  return s.hostname ? store_.CountMatchingOnNode(s.selector, node)
+                    : store_.CountMatchingInZone(s.selector, zone);
 }
 
 bool Scheduler::NodeAffinityOk(const Pod& pod, const Profile& prof, const Node& node) const {
@@ -334,31 +343,28 @@ FilterReason Scheduler::Filter(const Pod& pod, const Profile& prof, NodeId id,
     return FilterReason::kInsufficientMemory;
   if (pods + 1 > node.pods_allocatable) return FilterReason::kTooManyPods;
   for (const Term& term : prof.anti_required) {
-    for (WorkloadId w : term.workloads) {
-      int32_t c = term.hostname ? store_.CountOnNode(w, id) : store_.CountInZone(w, node.zone);
-      if (c > 0) return FilterReason::kPodAntiAffinity;
-    }
+    int32_t c = term.hostname ? store_.CountMatchingOnNode(term.selector, id)
+                              : store_.CountMatchingInZone(term.selector, node.zone);
+    if (c > 0) return FilterReason::kPodAntiAffinity;
   }
-  for (const auto& [w, key] : store_.AntiAffinityAgainst(pod.workload)) {
-    int32_t c = key == kLabelHostname ? store_.CountOnNode(w, id)
-                                      : store_.CountInZone(w, node.zone);
+  for (const auto& [owner, key] : store_.AntiAffinityAgainstClass(pod.pod_class)) {
+    int32_t c = key == kLabelHostname ? store_.ClassCountOnNode(owner, id)
+                                      : store_.ClassCountInZone(owner, node.zone);
     if (c > 0) return FilterReason::kPodAntiAffinity;
   }
   for (const Term& term : prof.affinity_required) {
-    int64_t in_domain = 0, anywhere = 0;
-    for (WorkloadId w : term.workloads) {
-      in_domain += term.hostname ? store_.CountOnNode(w, id) : store_.CountInZone(w, node.zone);
-      for (int32_t z = 0; z < zone_count_; ++z) anywhere += store_.CountInZone(w, z);
-    }
+    int64_t in_domain = term.hostname ? store_.CountMatchingOnNode(term.selector, id)
+                                      : store_.CountMatchingInZone(term.selector, node.zone);
+    int64_t anywhere = 0;
+    for (int32_t z = 0; z < zone_count_; ++z) anywhere += store_.CountMatchingInZone(term.selector, z);
     // The first pod of a self-affine group may go anywhere.
     if (in_domain == 0 && !(anywhere == 0 && term.self)) return FilterReason::kPodAffinity;
   }
   for (size_t i = 0; i < prof.spread_hard.size(); ++i) {
     const Spread& s = prof.spread_hard[i];
-    int64_t in_domain = s.hostname ? store_.CountOnNode(pod.workload, id)
-                                   : store_.CountInZone(pod.workload, node.zone);
+    int64_t in_domain = SpreadCount(pod, s, id, node.zone);
     if (!TopologySpreadFits(in_domain, hard_min[2 * i], hard_min[2 * i + 1], s.min_domains,
-                            s.max_skew))
+                            s.max_skew, s.self_match))
       return FilterReason::kTopologySpread;
   }
   return FilterReason::kNone;
@@ -386,13 +392,13 @@ NodeId Scheduler::Score(const Pod& pod, const Profile& prof) {
         continue;
       if (prof.per_node_affinity && !NodeAffinityOk(pod, prof, store_.node(id))) continue;
       if (s.hostname) {
-        mn = std::min<int64_t>(mn, store_.CountOnNode(pod.workload, id));
+        mn = std::min<int64_t>(mn, SpreadCount(pod, s, id, node.zone));
         ++domains;
         // The minimum cannot go below 0; the domain count only matters for minDomains.
         if (mn == 0 && domains >= s.min_domains) break;
       } else if (!zone_seen[static_cast<size_t>(node.zone)]) {
         zone_seen[static_cast<size_t>(node.zone)] = 1;
-        mn = std::min<int64_t>(mn, store_.CountInZone(pod.workload, node.zone));
+        mn = std::min<int64_t>(mn, SpreadCount(pod, s, id, node.zone));
         ++domains;
         if (domains == zone_count_) break;  // every zone seen
       }
@@ -465,8 +471,7 @@ NodeId Scheduler::Score(const Pod& pod, const Profile& prof) {
       double s = 0;
       for (size_t k = 0; k < nc; ++k) {
         const Spread& c = prof.spread_soft[k];
-        int64_t cnt = c.hostname ? store_.CountOnNode(pod.workload, id)
-                                 : store_.CountInZone(pod.workload, zone);
+        int64_t cnt = SpreadCount(pod, c, id, zone);
         s += TopologyRawScore(cnt, weights[k], c.max_skew);
       }
       raw[i] = static_cast<int64_t>(s + 0.5);  // s >= 0: round half up
@@ -487,11 +492,11 @@ NodeId Scheduler::Score(const Pod& pod, const Profile& prof) {
       int32_t zone = store_.hot(id).zone;
       int64_t s = 0;
       for (const Term& term : prof.affinity_preferred)
-        for (WorkloadId w : term.workloads)
-          s += term.weight * (term.hostname ? store_.CountOnNode(w, id) : store_.CountInZone(w, zone));
+        s += term.weight * (term.hostname ? store_.CountMatchingOnNode(term.selector, id)
+                                          : store_.CountMatchingInZone(term.selector, zone));
       for (const Term& term : prof.anti_preferred)
-        for (WorkloadId w : term.workloads)
-          s -= term.weight * (term.hostname ? store_.CountOnNode(w, id) : store_.CountInZone(w, zone));
+        s -= term.weight * (term.hostname ? store_.CountMatchingOnNode(term.selector, id)
+                                          : store_.CountMatchingInZone(term.selector, zone));
       affinity_raw_[i] = s;
       mn = std::min(mn, s);
       mx = std::max(mx, s);
@@ -516,6 +521,22 @@ NodeId Scheduler::Score(const Pod& pod, const Profile& prof) {
     }
   } else {
     for (size_t i = 0; i < n; ++i) scores_[i] += weights_.taint_toleration * kMaxNodeScore;
+  }
+  // ImageLocality: only pods that declare images can score above 0.
+  const PodClass& cls = store_.pod_class(ClassFor(pod));
+  if (!cls.images.empty()) {
+    const auto total_nodes = static_cast<int64_t>(store_.live_nodes().size());
+    const auto containers = static_cast<int64_t>(cls.images.size());
+    for (size_t i = 0; i < n; ++i) {
+      const std::vector<int32_t>& on_node = store_.node(feasible_[i].node).images;
+      if (on_node.empty()) continue;
+      int64_t sum = 0;
+      for (int32_t image : cls.images)
+        if (std::binary_search(on_node.begin(), on_node.end(), image))
+          sum += ScaledImageScore(store_.image_size_bytes(image), store_.image_node_count(image),
+                                  total_nodes);
+      scores_[i] += weights_.image_locality * ImageLocalityScore(sum, containers);
+    }
   }
   // selectHost: the best score, ties broken uniformly at random (reservoir).
   size_t best = 0;
@@ -705,7 +726,7 @@ bool Scheduler::FitsNewNode(const Pod& pod, int32_t pool, int32_t zone) const {
   if (it != profiles_.end()) {
     prof = &it->second;
   } else {
-    local = BuildProfile(store_.workload(pod.workload), t);
+    local = BuildProfile(store_.workload(pod.workload), t, ClassFor(pod));
     prof = &local;
   }
   for (int32_t z = 0; z < zone_count_; ++z) {
@@ -720,7 +741,7 @@ bool Scheduler::FitsNewNode(const Pod& pod, int32_t pool, int32_t zone) const {
     bool zone_conflict = false;
     for (const Term& term : prof->anti_required)
       if (!term.hostname)
-        for (WorkloadId w : term.workloads) zone_conflict = zone_conflict || store_.CountInZone(w, z) > 0;
+        zone_conflict = zone_conflict || store_.CountMatchingInZone(term.selector, z) > 0;
     if (!zone_conflict) return true;
   }
   return false;

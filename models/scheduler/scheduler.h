@@ -7,15 +7,17 @@
 // pending ("0/12 nodes are available: 4 Insufficient cpu, ...").
 //
 // Speed: filters read O(1) aggregates the store keeps (requested resources
-// per node, live pods of each workload per node and per zone); label and
-// taint matching is done once per (pod template, pool, zone) group and cached.
+// per node, live pods of each workload / pod class per node and per zone);
+// node label and taint matching is done once per (pod template, pool, zone)
+// group and cached; pod label selectors are compiled by the store once and
+// evaluated once per pod class (integer ids), never per pod.
 //
 // After a preemption the preemptor is nominated to the node: its requests are
 // reserved there against lower-priority pods and it does not preempt again
 // while its victims terminate.
 //
-// Not modelled: ImageLocality (no images, so it scores every node equally),
-// NodePorts, volume limits, symmetric *preferred* inter-pod terms of existing
+// ImageLocality (weight 1) scores pods that declare images against the images
+// nodes pulled for earlier pods. Not modelled: NodePorts, volume limits, symmetric *preferred* inter-pod terms of existing
 // pods.
 #include <array>
 #include <cstdint>
@@ -88,15 +90,17 @@ class Scheduler {
 
  private:
   struct Term {
-    std::vector<WorkloadId> workloads;
+    SelectorId selector = -1;  // compiled by the store
     bool hostname = true;
     int32_t weight = 1;
-    bool self = false;  // the pod's own workload is selected
+    bool self = false;  // the term's selector matches the pod itself
   };
   struct Spread {
     bool hostname = false;
     int32_t max_skew = 1;
     int32_t min_domains = 1;
+    SelectorId selector = -1;  // -1: the pod's own workload (store's per-workload counts)
+    bool self_match = true;    // the incoming pod matches the selector (selfMatchNum)
   };
   // Everything about a (workload, revision) that does not depend on the node.
   struct Profile {
@@ -132,7 +136,11 @@ class Scheduler {
   void FlushUnschedulable();
   void LeftoverFlush();
   const Profile& ProfileFor(const Pod& pod);
-  Profile BuildProfile(const Workload& w, const PodTemplate& t) const;
+  // own_class: the pod's class (its labels), for the terms' self match.
+  Profile BuildProfile(const Workload& w, const PodTemplate& t, PodClassId own_class) const;
+  PodClassId ClassFor(const Pod& pod) const;
+  // Pods counted by a spread constraint in the node's (hostname) or zone's domain.
+  int64_t SpreadCount(const Pod& pod, const Spread& s, NodeId node, int32_t zone) const;
   bool Attempt(PodId pod);
   FilterReason Filter(const Pod& pod, const Profile& prof, NodeId node,
                       const std::vector<int64_t>& hard_min) const;

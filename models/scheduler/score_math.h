@@ -21,6 +21,7 @@ struct ScoreWeights {
   int64_t topology_spread = 2;
   int64_t inter_pod_affinity = 2;
   int64_t balanced_allocation = 1;
+  int64_t image_locality = 1;
 };
 
 // percentageOfNodesToScore, adaptive (spec 6.1): below 100 nodes every node;
@@ -108,14 +109,40 @@ inline int64_t NodeAffinityScore(int64_t sum, int64_t max_sum) {
   return kMaxNodeScore * sum / max_sum;
 }
 
+// ImageLocality (spec 6.3; kube-scheduler plugins/imagelocality): each of
+// the pod's images already on the node adds size x (nodes with the image /
+// all nodes), the "spread" scaling that keeps pods from piling onto the few
+// nodes holding a rare image. The sum is clamped to [23 MiB, 1000 MiB x
+// containers] and mapped linearly onto 0..100 (integer division); there is no
+// normalisation step. Worked example: one container, a 500 MiB image on 3 of
+// 10 nodes: int64(524288000 x 0.3) = 157286400 bytes; (157286400 - 23 MiB) x
+// 100 / (1000 MiB - 23 MiB) = 12 on those nodes, 0 elsewhere.
+inline constexpr int64_t kImageMinThresholdBytes = 23LL * 1024 * 1024;
+inline constexpr int64_t kImageMaxContainerThresholdBytes = 1000LL * 1024 * 1024;
+
+inline int64_t ScaledImageScore(int64_t size_bytes, int64_t nodes_with_image, int64_t total_nodes) {
+  const double spread = static_cast<double>(nodes_with_image) / static_cast<double>(total_nodes);
+  return static_cast<int64_t>(static_cast<double>(size_bytes) * spread);
+}
+
+inline int64_t ImageLocalityScore(int64_t sum_scaled_bytes, int64_t containers) {
+  const int64_t max_threshold = kImageMaxContainerThresholdBytes * containers;
+  const int64_t sum = std::clamp(sum_scaled_bytes, kImageMinThresholdBytes, max_threshold);
+  return kMaxNodeScore * (sum - kImageMinThresholdBytes) / (max_threshold - kImageMinThresholdBytes);
+}
+
 // PodTopologySpread filter for one DoNotSchedule constraint (spec 6.2):
-// (matching in the node's domain + 1) - global min <= maxSkew. When fewer
-// eligible domains than minDomains exist, the global min counts as 0.
+// (matching in the node's domain + selfMatchNum) - global min <= maxSkew,
+// selfMatchNum = 1 when the incoming pod matches the constraint's selector
+// (always, for the own-workload default), else 0 (kube-scheduler
+// podtopologyspread/filtering.go). When fewer eligible domains than minDomains
+// exist, the global min counts as 0.
 // Worked example: zones {a: 3, b: 2, c: 2}, maxSkew 1 -> a: 4 - 2 = 2 > 1 fails; b passes.
+// A pod that does not match its own selector: a: 3 + 0 - 2 = 1 passes.
 inline bool TopologySpreadFits(int64_t in_domain, int64_t global_min, int64_t domains,
-                               int32_t min_domains, int32_t max_skew) {
+                               int32_t min_domains, int32_t max_skew, bool self_match = true) {
   int64_t m = domains < min_domains ? 0 : global_min;
-  return in_domain + 1 - m <= max_skew;
+  return in_domain + (self_match ? 1 : 0) - m <= max_skew;
 }
 
 }  // namespace rehearsal::models
