@@ -121,9 +121,13 @@ void NodeLifecycleController::UpdateZones() {
     const double rate =
         ZoneTaintRate(q.health, ready[z] + not_ready[z], all_full, rates);
     if (rate != q.rate_per_s) {
-      // SwapLimiter: tokens earned so far are kept (burst 1).
+      // SwapLimiter: a new token bucket, drained when the old limiter was
+      // saturated; the "never" limiter of rate 0 counts as saturated. Tokens
+      // earned at a positive rate are kept (burst 1).
       if (q.rate_per_s > 0) {
         q.tokens = std::min(1.0, q.tokens + (now - q.refilled_at).seconds() * q.rate_per_s);
+      } else {
+        q.tokens = 0;
       }
       q.refilled_at = now;
       q.rate_per_s = rate;
@@ -153,6 +157,7 @@ void NodeLifecycleController::TaintingPass(int32_t zone) {
   q.refilled_at = now;
   while (!q.waiting.empty()) {
     const auto [id, epoch] = q.waiting.front();
+    if (q.rate_per_s <= 0) break;  // the "never" limiter: nothing is admitted
     const Node& n = store_.node(id);
     if (epoch_[id] != epoch || !n.alive() || n.state != NodeState::kNotReady ||
         tainted_at_.count(id) > 0) {

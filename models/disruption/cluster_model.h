@@ -149,6 +149,7 @@ class ClusterModel {
   Scheduler& scheduler() { return *scheduler_; }
   const Scheduler& scheduler() const { return *scheduler_; }
   const DeploymentController& deployments() const { return *deployments_; }
+  const NodeLifecycleController& node_lifecycle() const { return *node_lifecycle_; }
 
  private:
   void OnWatch(const WatchEvent& e);
