@@ -20,24 +20,37 @@ std::string ToString(const Id128& id) {
   return buf;
 }
 
+namespace {
+constexpr size_t kHugePage = size_t{2} << 20;
+size_t MappedSize(size_t bytes) { return (bytes + kHugePage - 1) / kHugePage * kHugePage; }
+}  // namespace
+
 void* AllocateLarge(size_t bytes, bool zero) {
-  constexpr size_t kHuge = size_t{2} << 20;
-  void* p = nullptr;
-  if (bytes >= kHuge / 2) {
-    const size_t rounded = (bytes + kHuge - 1) / kHuge * kHuge;
-    p = std::aligned_alloc(kHuge, rounded);
-    if (p) {
-      ::madvise(p, rounded, MADV_HUGEPAGE);  // advisory: failure only costs speed
-      if (zero) std::memset(p, 0, bytes);
-    }
-  } else {
-    p = zero ? std::calloc(1, bytes == 0 ? 1 : bytes) : std::malloc(bytes == 0 ? 1 : bytes);
+  if (bytes >= kHugePage / 2) {
+    const size_t size = MappedSize(bytes);
+    // Over-map by one huge page, then trim to a 2 MiB-aligned window.
+    void* raw = ::mmap(nullptr, size + kHugePage, PROT_READ | PROT_WRITE,
+                       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (raw == MAP_FAILED) throw std::bad_alloc();
+    const auto base = reinterpret_cast<uintptr_t>(raw);
+    const uintptr_t aligned = (base + kHugePage - 1) / kHugePage * kHugePage;
+    if (aligned > base) ::munmap(raw, aligned - base);
+    const uintptr_t end = base + size + kHugePage;
+    if (end > aligned + size) ::munmap(reinterpret_cast<void*>(aligned + size), end - (aligned + size));
+    void* p = reinterpret_cast<void*>(aligned);
+    ::madvise(p, size, MADV_HUGEPAGE);  // advisory: failure only costs speed
+    return p;                           // anonymous mappings are zero-filled
   }
+  void* p = zero ? std::calloc(1, bytes == 0 ? 1 : bytes) : std::malloc(bytes == 0 ? 1 : bytes);
   if (!p) throw std::bad_alloc();
   return p;
 }
 
-void FreeLarge(void* p) { std::free(p); }
+void FreeLarge(void* p, size_t bytes) {
+  if (!p) return;
+  if (bytes >= kHugePage / 2) ::munmap(p, MappedSize(bytes));
+  else std::free(p);
+}
 
 namespace {
 

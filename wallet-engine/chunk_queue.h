@@ -67,7 +67,7 @@ class ChunkQueue {
     } else if (at == last_capacity_) {
       // The newest chunk is full below kChunk: double it.
       const size_t grown = std::min(kChunk, last_capacity_ * 2);
-      std::unique_ptr<T, LargeDeleter> bigger(Allocate(grown));
+      std::unique_ptr<T, LargeDeleter> bigger = Allocate(grown);
       std::memcpy(static_cast<void*>(bigger.get()), chunks_.back().get(), last_capacity_ * sizeof(T));
       chunks_.back() = std::move(bigger);
       last_capacity_ = grown;
@@ -96,7 +96,10 @@ class ChunkQueue {
   }
 
  private:
-  static T* Allocate(size_t n) { return static_cast<T*>(AllocateLarge(n * sizeof(T), false)); }
+  static std::unique_ptr<T, LargeDeleter> Allocate(size_t n) {
+    return std::unique_ptr<T, LargeDeleter>(static_cast<T*>(AllocateLarge(n * sizeof(T), false)),
+                                            LargeDeleter{n * sizeof(T)});
+  }
   std::deque<std::unique_ptr<T, LargeDeleter>> chunks_;
   size_t head_ = 0;           // index of front() in chunks_.front()
   size_t size_ = 0;

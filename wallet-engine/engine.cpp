@@ -125,8 +125,13 @@ void Engine::Submit(uint64_t now_us, Submission s) {
   batch_ops_.insert(batch_ops_.end(), s.ops.begin(), s.ops.end());
   batch_requests_.emplace_back(s.request_id, static_cast<uint32_t>(s.ops.size()));
   if (batch_ops_.size() >= config_.batch_ops_max ||
-      batch_ops_.size() * sizeof(Op) >= config_.batch_bytes_max || config_.batch_delay_us == 0)
+      batch_ops_.size() * sizeof(Op) >= config_.batch_bytes_max || config_.batch_delay_us == 0 ||
+      (config_.close_batch_when_log_idle && LogIdle()))
     CloseBatch();
+}
+
+bool Engine::LogIdle() const {
+  return !write_in_flight_ && write_queue_.empty() && !truncate_pending_;
 }
 
 void Engine::Tick(uint64_t now_us) {
@@ -191,7 +196,10 @@ void Engine::FreshOps(std::span<const Op> ops, std::span<const OpReply> replies,
 void Engine::RememberRecord(uint64_t seq, uint64_t checksum, const std::string* bytes) {
   checksums_[seq] = checksum;
   while (checksums_.size() > config_.record_cache_max * 64) checksums_.erase(checksums_.begin());
-  if (bytes) {
+  // A primary without replicas never ships records: keeping copies of its
+  // batches (up to record_cache_max of them, ~1 MB each at 8k ops) would only
+  // cost a copy per batch and gigabytes of memory in a long-running wallet.
+  if (bytes && (role_ != Role::kPrimary || !replicas_.empty())) {
     record_cache_[seq] = {checksum, *bytes};
     while (record_cache_.size() > config_.record_cache_max) record_cache_.erase(record_cache_.begin());
   }
@@ -262,6 +270,8 @@ void Engine::OnIoComplete(uint64_t now_us, const IoCompletion& c) {
       if (p.gen == log_gen_ && !installing_) durable_seq_ = std::max(durable_seq_, p.seq);
       if (role_ == Role::kReplica && !installing_) SendToPrimary(primary_id_, true);
       AdvanceCommit();
+      // Eager group commit: what arrived during this flush goes out now.
+      if (config_.close_batch_when_log_idle && role_ == Role::kPrimary && LogIdle()) CloseBatch();
       PumpLog();
       MaybeSnapshot();
       return;
@@ -271,6 +281,7 @@ void Engine::OnIoComplete(uint64_t now_us, const IoCompletion& c) {
         return;
       }
       truncate_pending_ = false;
+      if (config_.close_batch_when_log_idle && role_ == Role::kPrimary && LogIdle()) CloseBatch();
       PumpLog();
       return;
     case IoPurpose::kSnapWrite:

@@ -124,6 +124,14 @@ struct EngineConfig {
   uint32_t batch_ops_max = 8190;
   uint64_t batch_bytes_max = 8190 * sizeof(Op);
   uint64_t batch_delay_us = 1000;
+  // Group commit that never waits on an idle log: a batch also closes as soon
+  // as no log write/flush is in flight (so the first request after a quiet
+  // spell is written at once, and requests that arrive during a flush go out
+  // together right after it). Acknowledgement latency at moderate load is
+  // then at most ~2 flush times (the one in flight, then its own), instead of
+  // flush + batch_delay_us. Off by default (the simulator's timing is pinned
+  // by its tests); DurableWallet turns it on. Postgres' commit_delay = 0.
+  bool close_batch_when_log_idle = false;
   uint64_t snapshot_every_ops = 0;   // 0: only on RequestSnapshot()
   uint64_t heartbeat_us = 50'000;
   uint64_t max_lag_records_on_failover = 1'000'000;  // Patroni maximum_lag_on_failover
@@ -262,6 +270,7 @@ class Engine {
                 IoPurpose purpose, uint64_t seq = 0, uint64_t gen = 0, bool install = false,
                 std::string target = {});
   void CloseBatch();
+  bool LogIdle() const;
   void AppendLocal(std::string record_bytes, uint64_t seq);
   void PumpLog();
   void MaybeSnapshot();

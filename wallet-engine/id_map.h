@@ -119,7 +119,9 @@ class IdMap {
   }
   // Fresh zeroed (= unused) slots; capacity is a power of two.
   void Allocate(size_t capacity) {
-    slots_.reset(static_cast<Slot*>(AllocateLarge(capacity * sizeof(Slot))));
+    const size_t bytes = capacity * sizeof(Slot);
+    slots_ = std::unique_ptr<Slot[], LargeDeleter>(static_cast<Slot*>(AllocateLarge(bytes)),
+                                                   LargeDeleter{bytes});
     capacity_ = capacity;
   }
   void Swap(IdMap& other) noexcept {

@@ -252,3 +252,74 @@ TEST(Replication, AsyncPromotionReportsExactlyTheLostOps) {
 
 }  // namespace
 }  // namespace wallet
+
+namespace wallet {
+namespace {
+
+// Eager group commit (close_batch_when_log_idle): with a long batch delay, a
+// request at an idle log is still written at once; requests that arrive
+// while that record's write+flush are in flight wait, then leave together as
+// ONE record the moment the flush completes (no tick, no timer).
+TEST(Engine, EagerGroupCommitClosesWhenTheLogGoesIdle) {
+  EngineConfig c;
+  c.batch_delay_us = 10'000'000;  // the timer alone would hold batches 10 s
+  c.close_batch_when_log_idle = true;
+  Engine e(c, Role::kPrimary, 1, Recover({}, {}));
+  SimDisk disk(1);
+  Outputs out;
+  e.Submit(1000, {1, Accounts()});
+  e.TakeOutputs(&out);
+  ASSERT_EQ(out.io.size(), 1u);  // written at once: the log was idle
+  const IoRequest first_write = out.io[0];
+  EXPECT_EQ(first_write.kind, IoKind::kWrite);
+  EXPECT_EQ(e.last_seq(), 1u);
+  // Two deposits arrive while record 1 is in flight: they wait.
+  e.Submit(1001, {2, {MakeDeposit(Id128{9, 1}, 1, kCur, 500)}});
+  e.Submit(1002, {3, {MakeDeposit(Id128{9, 2}, 1, kCur, 700)}});
+  e.Tick(1003);
+  e.TakeOutputs(&out);
+  EXPECT_TRUE(out.io.empty());
+  EXPECT_EQ(e.last_seq(), 1u);
+  e.OnIoComplete(1004, disk.Execute(first_write));
+  e.TakeOutputs(&out);
+  ASSERT_EQ(out.io.size(), 1u);
+  EXPECT_EQ(out.io[0].kind, IoKind::kFlush);
+  e.OnIoComplete(1005, disk.Execute(out.io[0]));
+  e.TakeOutputs(&out);
+  // Request 1 acknowledged; requests 2 and 3 closed as one record (seq 2).
+  ASSERT_EQ(out.replies.size(), 1u);
+  EXPECT_EQ(out.replies[0].request_id, 1u);
+  EXPECT_EQ(e.last_seq(), 2u);
+  ASSERT_EQ(out.io.size(), 1u);
+  EXPECT_EQ(out.io[0].kind, IoKind::kWrite);
+  EXPECT_EQ(out.io[0].bytes.size(), RecordSize(2));
+  e.OnIoComplete(1006, disk.Execute(out.io[0]));
+  e.TakeOutputs(&out);
+  ASSERT_EQ(out.io.size(), 1u);
+  e.OnIoComplete(1007, disk.Execute(out.io[0]));
+  e.TakeOutputs(&out);
+  ASSERT_EQ(out.replies.size(), 2u);
+  EXPECT_EQ(out.replies[0].seq, 2u);
+  EXPECT_EQ(out.replies[1].seq, 2u);
+  EXPECT_EQ(e.ledger().Balance(1, kCur).real_minor, 1200);
+}
+
+// Without the option the timer rule stands (spec: a batch closes at N ops,
+// B bytes or T µs): nothing is written before batch_delay_us.
+TEST(Engine, TimerGroupCommitWaitsForTheDelay) {
+  EngineConfig c;
+  c.batch_delay_us = 500;
+  Engine e(c, Role::kPrimary, 1, Recover({}, {}));
+  Outputs out;
+  e.Submit(1000, {1, Accounts()});
+  e.Tick(1499);
+  e.TakeOutputs(&out);
+  EXPECT_TRUE(out.io.empty());
+  e.Tick(1500);
+  e.TakeOutputs(&out);
+  ASSERT_EQ(out.io.size(), 1u);
+  EXPECT_EQ(out.io[0].kind, IoKind::kWrite);
+}
+
+}  // namespace
+}  // namespace wallet

@@ -154,6 +154,7 @@ std::unique_ptr<DurableWallet> DurableWallet::Open(const std::string& dir, Engin
     recovery_out->snapshot_gen = r.snapshot_gen;
   }
   config.track_acked_ops = false;
+  config.close_batch_when_log_idle = true;
   return std::unique_ptr<DurableWallet>(new DurableWallet(dir, std::move(config), std::move(r)));
 }
 
@@ -183,6 +184,23 @@ std::future<Reply> DurableWallet::Submit(std::vector<Op> ops) {
   return f;
 }
 
+void DurableWallet::Submit(std::vector<Op> ops, std::function<void(Reply)> done) {
+  std::lock_guard<std::mutex> lock(mu_);
+  const uint64_t id = next_request_++;
+  callbacks_.emplace(id, std::move(done));
+  inbox_.emplace_back(id, std::move(ops));
+  cv_.notify_one();
+}
+
+void DurableWallet::DrainInbox() {
+  std::deque<std::pair<uint64_t, std::vector<Op>>> inbox;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    inbox.swap(inbox_);
+  }
+  for (auto& [id, ops] : inbox) engine_.Submit(DriverNowUs(), Submission{id, std::move(ops)});
+}
+
 void DurableWallet::Snapshot() {
   std::unique_lock<std::mutex> lock(mu_);
   snapshot_wanted_ = true;
@@ -209,17 +227,30 @@ void DurableWallet::Pump(Outputs* out) {
     engine_.TakeOutputs(out);
     if (out->io.empty() && out->replies.empty()) return;
     if (!out->replies.empty()) {
-      std::lock_guard<std::mutex> lock(mu_);
-      for (Reply& r : out->replies) {
-        auto it = waiting_.find(r.request_id);
-        if (it != waiting_.end()) {
-          it->second.set_value(std::move(r));
-          waiting_.erase(it);
+      std::vector<std::pair<std::function<void(Reply)>, Reply>> calls;
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        for (Reply& r : out->replies) {
+          auto it = waiting_.find(r.request_id);
+          if (it != waiting_.end()) {
+            it->second.set_value(std::move(r));
+            waiting_.erase(it);
+            continue;
+          }
+          auto cb = callbacks_.find(r.request_id);
+          if (cb != callbacks_.end()) {
+            calls.emplace_back(std::move(cb->second), std::move(r));
+            callbacks_.erase(cb);
+          }
         }
       }
+      for (auto& [f, r] : calls) f(std::move(r));
     }
     for (const IoRequest& io : out->io) {
       const IoCompletion c = driver_.Execute(io);
+      // Requests that arrived during this I/O join the batch the engine
+      // closes when the log goes idle (eager group commit).
+      if (io.kind == IoKind::kFlush) DrainInbox();
       engine_.OnIoComplete(DriverNowUs(), c);
     }
   }
@@ -273,6 +304,12 @@ void DurableWallet::Loop() {
     r.request_id = id;
     r.status = ReplyStatus::kNotPrimary;
     p.set_value(std::move(r));
+  }
+  for (auto& [id, f] : callbacks_) {
+    Reply r;
+    r.request_id = id;
+    r.status = ReplyStatus::kNotPrimary;
+    f(std::move(r));
   }
 }
 

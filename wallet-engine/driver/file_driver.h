@@ -7,6 +7,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <future>
 #include <map>
 #include <memory>
@@ -48,6 +49,10 @@ uint64_t DriverNowUs();
 
 // An engine on real files with a group-commit thread: Submit() from any
 // thread; the thread batches what arrived while the previous fdatasync ran.
+// Group commit is eager (EngineConfig::close_batch_when_log_idle is forced
+// on): a request arriving at an idle log is written at once, and requests
+// arriving during a flush are written together as soon as it returns, so an
+// acknowledgement waits at most for the flush in flight plus its own.
 class DurableWallet {
  public:
   // Recovers `dir` (created if missing) and starts the thread. Null with
@@ -57,6 +62,10 @@ class DurableWallet {
                                              RecoveryResult* recovery_out = nullptr);
   ~DurableWallet();
   std::future<Reply> Submit(std::vector<Op> ops);
+  // Same, but `done` runs on the group-commit thread the moment the reply is
+  // released (after the flush): for latency measurement without polling.
+  // `done` must be quick and must not call back into this DurableWallet.
+  void Submit(std::vector<Op> ops, std::function<void(Reply)> done);
   // Blocks until a snapshot is published.
   void Snapshot();
   // Copy of the fdatasync latencies so far (µs).
@@ -68,6 +77,8 @@ class DurableWallet {
   DurableWallet(std::string dir, EngineConfig config, RecoveryResult recovered);
   void Loop();
   void Pump(Outputs* out);
+  // Moves requests that arrived meanwhile into the engine (engine_mu_ held).
+  void DrainInbox();
 
   FileDriver driver_;
   Engine engine_;
@@ -76,6 +87,7 @@ class DurableWallet {
   std::condition_variable cv_;
   std::deque<std::pair<uint64_t, std::vector<Op>>> inbox_;
   std::map<uint64_t, std::promise<Reply>> waiting_;
+  std::map<uint64_t, std::function<void(Reply)>> callbacks_;
   uint64_t next_request_ = 1;
   bool stop_ = false;
   bool snapshot_wanted_ = false;

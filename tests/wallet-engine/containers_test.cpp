@@ -1,0 +1,107 @@
+// The ledger's storage helpers against std:: references: ChunkQueue (entry
+// store) across chunk and growth boundaries, IdMap (open addressing with
+// backward-shift deletion) under random insert/erase, copies and moves, and
+// AllocateLarge's zero-filled huge-page path.
+#include <gtest/gtest.h>
+
+#include <deque>
+#include <map>
+
+#include "wallet-engine/chunk_queue.h"
+#include "wallet-engine/id_map.h"
+
+namespace wallet {
+namespace {
+
+struct Item {
+  uint64_t a = 0;
+  uint64_t b = 0;
+};
+
+TEST(ChunkQueue, MatchesDequeAcrossChunksGrowthAndPops) {
+  ChunkQueue<Item, 100> q;  // small chunks: many boundaries
+  std::deque<Item> ref;
+  Rng rng(3);
+  for (int step = 0; step < 20'000; ++step) {
+    const uint64_t roll = rng.Below(10);
+    if (roll < 6 || ref.empty()) {
+      const Item it{rng.Next(), static_cast<uint64_t>(step)};
+      q.push_back(it);
+      ref.push_back(it);
+    } else if (roll < 8) {
+      q.pop_front();
+      ref.pop_front();
+    } else {
+      q.pop_back();
+      ref.pop_back();
+    }
+    ASSERT_EQ(q.size(), ref.size());
+    if (!ref.empty()) {
+      ASSERT_EQ(q.front().b, ref.front().b);
+      ASSERT_EQ(q.back().b, ref.back().b);
+    }
+  }
+  ChunkQueue<Item, 100> copy = q;
+  ASSERT_EQ(copy.size(), ref.size());
+  for (size_t i = 0; i < ref.size(); ++i) {
+    ASSERT_EQ(q[i].a, ref[i].a);
+    ASSERT_EQ(copy[i].b, ref[i].b);
+  }
+  size_t n = 0;
+  copy.ForEach([&](const Item& it) { ASSERT_EQ(it.b, ref[n++].b); });
+  EXPECT_EQ(n, ref.size());
+}
+
+TEST(IdMap, MatchesStdMapUnderInsertEraseCopyAndMove) {
+  IdMap m;
+  std::map<Id128, uint64_t> ref;
+  Rng rng(8);
+  for (int step = 0; step < 50'000; ++step) {
+    const Id128 id{rng.Below(4), 1 + rng.Below(5000)};
+    if (rng.Below(3) == 0) {
+      m.Erase(id);
+      ref.erase(id);
+    } else {
+      const bool fresh = ref.emplace(id, static_cast<uint64_t>(step)).second;
+      ASSERT_EQ(m.Insert(id, static_cast<uint64_t>(step)), fresh);
+    }
+    ASSERT_EQ(m.size(), ref.size());
+  }
+  IdMap copy = m;
+  IdMap moved = std::move(m);
+  m.Insert(Id128{9, 9}, 1);  // a moved-from map stays usable
+  EXPECT_EQ(m.size(), 1u);
+  moved.Reserve(100'000);  // rehash keeps everything
+  for (uint64_t hi = 0; hi < 4; ++hi)
+    for (uint64_t lo = 1; lo <= 5000; ++lo) {
+      const Id128 id{hi, lo};
+      auto it = ref.find(id);
+      const uint64_t* a = copy.Find(id);
+      const uint64_t* b = moved.Find(id);
+      if (it == ref.end()) {
+        ASSERT_EQ(a, nullptr);
+        ASSERT_EQ(b, nullptr);
+      } else {
+        ASSERT_NE(a, nullptr);
+        ASSERT_NE(b, nullptr);
+        ASSERT_EQ(*a, it->second);
+        ASSERT_EQ(*b, it->second);
+      }
+    }
+}
+
+TEST(AllocateLarge, HugeBlocksAreZeroedAndWritable) {
+  const size_t bytes = (size_t{3} << 20) + 123;
+  auto* p = static_cast<unsigned char*>(AllocateLarge(bytes));
+  EXPECT_EQ(reinterpret_cast<uintptr_t>(p) % (size_t{2} << 20), 0u);
+  for (size_t i = 0; i < bytes; i += 4096) ASSERT_EQ(p[i], 0);
+  EXPECT_EQ(p[bytes - 1], 0);
+  p[bytes - 1] = 7;
+  FreeLarge(p, bytes);
+  auto* small = static_cast<unsigned char*>(AllocateLarge(1000));
+  for (size_t i = 0; i < 1000; ++i) ASSERT_EQ(small[i], 0);
+  FreeLarge(small, 1000);
+}
+
+}  // namespace
+}  // namespace wallet
