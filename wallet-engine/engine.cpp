@@ -57,6 +57,17 @@ Engine::Engine(EngineConfig config, Role role, uint64_t term, RecoveryResult rec
   durable_seq_ = last_seq_;
   commit_seq_ = last_seq_;
   known_commit_seq_ = role == Role::kPrimary ? last_seq_ : 0;
+  if (role == Role::kPrimary && config_.mode != ReplicationMode::kAsync && config_.k > 0) {
+    // A restarted sync/quorum primary does not know how far it acknowledged:
+    // its local log may end in records that never reached k replicas (and so
+    // were never acknowledged). Claiming them committed would tell replicas a
+    // commit point none of them holds, and after losing this node the
+    // promotion rule (refuse a replica behind the known commit) would refuse
+    // every replica forever (swarm seed 1407). The commit point is rebuilt
+    // from the replicas' acknowledgements instead (AdvanceCommit).
+    commit_seq_ = 0;
+    known_commit_seq_ = 0;
+  }
   for (RecordInfo& r : recovered.records) {
     RememberRecord(r.seq, r.checksum, nullptr);
     // A restarted primary may have acknowledged any durable record before

@@ -226,6 +226,9 @@ class Engine {
   uint64_t last_seq() const { return last_seq_; }
   uint64_t last_record_term() const { return last_record_term_; }
   uint64_t durable_seq() const { return durable_seq_; }
+  // A replica persisting a snapshot shipped by a primary: its durable
+  // position is in flux, so it cannot answer a failover vote.
+  bool installing() const { return installing_; }
   uint64_t commit_seq() const { return commit_seq_; }
   uint64_t known_commit_seq() const { return known_commit_seq_; }
   uint64_t state_hash() const { return ledger_.StateHash(); }

@@ -33,6 +33,10 @@ struct Node {
   bool must_detect = false;           // a bit flip was injected where recovery reads
   uint64_t last_checked_seq = 0;
   uint64_t wiped_at_us = 0;  // acknowledgements before this are not on its (new) disk
+  // A replaced (empty) disk is no witness of what was acknowledged before:
+  // the node may answer a failover vote only once durable past the highest
+  // commit point any node knew when its disk was replaced (seed 5909).
+  uint64_t vote_from_seq = 0;
 };
 
 struct NetMsg {
@@ -439,10 +443,18 @@ void World::StepTime(uint64_t dt_us) {
 void World::CrashNode(uint32_t id) {
   Node& n = nodes_[id];
   if (!n.engine) return;
+  if (options_.trace)
+    std::fprintf(stderr, "step %llu before crash node %u: %s last %llu durable %llu commit %llu known %llu\n",
+                 (unsigned long long)step_, id, RoleName(n.engine->role()),
+                 (unsigned long long)n.engine->last_seq(), (unsigned long long)n.engine->durable_seq(),
+                 (unsigned long long)n.engine->commit_seq(), (unsigned long long)n.engine->known_commit_seq());
   ++report_.crashes;
   n.disk->Crash();
   n.io.clear();
-  if (static_cast<int>(id) == primary_ && n.engine->role() == Role::kPrimary) {
+  // A primary whose log failed (fsync error) still acknowledged what it
+  // acknowledged before: keep it for the RPO report too (seed 3069).
+  if (static_cast<int>(id) == primary_ &&
+      (n.engine->role() == Role::kPrimary || n.engine->role() == Role::kFailed)) {
     old_primary_ = std::move(n.engine);
     if (replicated_) failover_pending_ = f_failover_ || n.write_fault_possible || n.must_detect;
   }
@@ -474,6 +486,11 @@ void World::RestartNode(uint32_t id) {
     r = Recover({}, {});
     wiped = true;
     n.wiped_at_us = now_us_;
+    n.vote_from_seq = 0;
+    if (mode_ != ReplicationMode::kAsync && old_primary_) n.vote_from_seq = old_primary_->commit_seq();
+    for (const Node& o : nodes_)
+      if (o.engine && mode_ != ReplicationMode::kAsync)
+        n.vote_from_seq = std::max({n.vote_from_seq, o.engine->commit_seq(), o.engine->known_commit_seq()});
     if (static_cast<int>(id) == primary_) {
       failover_pending_ = true;
       old_wiped_ = true;
@@ -532,6 +549,10 @@ void World::RestartNode(uint32_t id) {
     old_primary_.reset();
   }
   n.last_checked_seq = 0;
+  if (options_.trace)
+    std::fprintf(stderr, "step %llu restart node %u as %s: last %llu%s\n", (unsigned long long)step_,
+                 id, RoleName(n.engine->role()), (unsigned long long)n.engine->last_seq(),
+                 wiped ? " (disk wiped)" : "");
   Drain(n);
 }
 
@@ -541,7 +562,11 @@ void World::TryFailover() {
   if (now_us_ < old.lease_until_us + 1000) return;
   std::vector<PeerState> peers;
   for (auto& n : nodes_)
-    if (n.engine && n.engine->role() == Role::kReplica && static_cast<int>(n.id) != primary_ &&
+    // A replica installing a snapshot reports durable 0 while its disk still
+    // holds its old log: counting that as a vote let quorum mode promote a
+    // replica missing acknowledged ops the installing one held (seed 3096).
+    if (n.engine && n.engine->role() == Role::kReplica && !n.engine->installing() &&
+        n.engine->durable_seq() >= n.vote_from_seq && static_cast<int>(n.id) != primary_ &&
         !Blocked(n.id, 99))
       peers.push_back({n.id, n.engine->durable_seq(), n.engine->last_record_term()});
   int best = -1;
@@ -557,6 +582,10 @@ void World::TryFailover() {
     const bool designated = mode_ == ReplicationMode::kSync && p.node == sync_node &&
                             nodes_[p.node].wiped_at_us == 0;
     const PromotionCheck check = e.CheckPromotion(peers, designated);
+    if (options_.trace)
+      std::fprintf(stderr, "step %llu failover check node %u: %s (durable %llu known commit %llu)\n",
+                   (unsigned long long)step_, p.node, VerdictName(check.verdict),
+                   (unsigned long long)check.durable_seq, (unsigned long long)check.known_commit_seq);
     if (mode_ == ReplicationMode::kSync && p.node != 0 && !nodes_[p.node].engine->ledger().accounts().empty()) {
       // Only the required sync standby may be promoted: verify the refusal.
     }
