@@ -140,6 +140,7 @@ class World {
   uint32_t loss_pct_ = 0, dup_pct_ = 0;
   bool halted_ = false;  // single node lost its disk: no more workload
   bool old_wiped_ = false;  // the failed primary's disk was replaced
+  uint64_t max_commit_seen_ = 0;  // highest commit point any primary reached
   int flip_node_ = -1;      // the one node whose disk gets bit flips
   // Clients.
   std::vector<ClientOp> ops_;
@@ -181,12 +182,8 @@ void World::Configure() {
   f_partition_ = replicated_ && rng_.Chance(1, 2);
   f_failover_ = replicated_ && rng_.Chance(2, 3);
   f_write_faults_ = replicated_ && rng_.Chance(1, 4);
-  if (mode_ == ReplicationMode::kSync && !options_.all_faults) {
-    // Known gap: rebuilding a wiped sync standby can leave no promotable
-    // replica; run with SwarmOptions::all_faults to exercise it.
-    f_flip_ = false;
-    f_write_faults_ = false;
-  }
+  // Sync mode gets disk damage (bit flips, lost/misdirected writes) like the
+  // other modes: SwarmOptions::all_faults no longer changes the mix.
   loss_pct_ = f_net_ ? static_cast<uint32_t>(rng_.Below(15)) : 0;
   dup_pct_ = f_net_ ? static_cast<uint32_t>(rng_.Below(15)) : 0;
   // One faulty disk per seed (the spec's single-failure guarantee): bit flips
@@ -232,6 +229,10 @@ void World::Drain(Node& n) {
   for (auto& io : out.io) n.io.push_back(std::move(io));
   for (auto& m : out.messages) Send(std::move(m));
   for (auto& r : out.replies) HandleReply(n, r);
+  // The failover controller's record of the commit point (Patroni keeps the
+  // leader's position in the DCS): it survives restarts, unlike a node's.
+  if (n.engine->role() == Role::kPrimary)
+    max_commit_seen_ = std::max(max_commit_seen_, n.engine->commit_seq());
   CheckNode(n);
 }
 
@@ -486,11 +487,7 @@ void World::RestartNode(uint32_t id) {
     r = Recover({}, {});
     wiped = true;
     n.wiped_at_us = now_us_;
-    n.vote_from_seq = 0;
-    if (mode_ != ReplicationMode::kAsync && old_primary_) n.vote_from_seq = old_primary_->commit_seq();
-    for (const Node& o : nodes_)
-      if (o.engine && mode_ != ReplicationMode::kAsync)
-        n.vote_from_seq = std::max({n.vote_from_seq, o.engine->commit_seq(), o.engine->known_commit_seq()});
+    n.vote_from_seq = mode_ != ReplicationMode::kAsync ? max_commit_seen_ : 0;
     if (static_cast<int>(id) == primary_) {
       failover_pending_ = true;
       old_wiped_ = true;

@@ -21,7 +21,7 @@ namespace wallet {
 struct SwarmOptions {
   uint32_t steps = 400;  // workload steps before the final quiesce
   bool trace = false;    // print every step to stderr
-  bool all_faults = false;  // also bit flips / lost writes in sync mode (see swarm.cpp)
+  bool all_faults = false;  // kept for compatibility: sync mode gets disk damage by default now
 };
 
 struct SwarmReport {

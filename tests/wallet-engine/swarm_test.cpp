@@ -64,8 +64,11 @@ TEST(Swarm, TwoThousandSeedsHoldEveryInvariant) {
 //  3096 quorum: a replica installing a snapshot answered the failover vote
 //       with durable 0 and let a replica missing acknowledged ops win.
 //  5909 quorum: a replaced (empty) disk answered the vote as a witness.
+//  5302 sync + bit flips (in the default mix since session 2): the commit
+//       point a replaced disk must reach before voting was taken from nodes
+//       that had forgotten it across restarts; the controller keeps it now.
 TEST(Swarm, RegressionSeeds) {
-  for (uint64_t seed : {1407ULL, 3069ULL, 3096ULL, 5909ULL}) {
+  for (uint64_t seed : {1407ULL, 3069ULL, 3096ULL, 5909ULL, 5302ULL}) {
     const SwarmReport r = RunSwarmSeed(seed);
     EXPECT_TRUE(r.ok) << "seed " << seed << ": " << r.failure << "\n  config: " << r.config;
     EXPECT_FALSE(r.stalled) << seed;
