@@ -44,6 +44,8 @@ struct FailoverSummary {
   double rpo_s = 0;
   double rto_s = 0;
   double detection_s = 0, election_s = 0, catchup_s = 0, reroute_s = 0;
+  uint64_t bets_refused = 0;      // during the outage (failure -> first ack on the new primary)
+  uint64_t bets_rolled_back = 0;
 };
 
 struct WalletSummary {
@@ -62,6 +64,13 @@ struct WalletSummary {
   std::string sampling;         // e.g. "1 in 100 players"
   std::vector<FailoverSummary> failovers;
   std::string state_hash;       // hex, of the primary at the end
+  // Backups / PITR (models/wallet): archive interval = RPO of a restore.
+  uint64_t snapshots = 0;
+  uint64_t archives = 0;
+  double archive_rpo_s = 0;
+  double restore_s = 0;         // restoring the last archive at restore bandwidth
+  uint64_t disk_faults = 0;
+  uint64_t engine_restarts = 0;
 };
 
 struct SloResult {

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdio>
 #include <deque>
+#include <limits>
 #include <map>
 #include <set>
 #include <unordered_map>
@@ -14,78 +15,64 @@
 #include "sim/assert.h"
 #include "wallet-engine/invariants.h"
 #include "wallet-engine/types.h"
+#include "wallet-engine/wal.h"
 
 namespace rehearsal::models::wallet {
 
 namespace we = ::wallet;
 
+const char* ToString(DiskFault fault) {
+  switch (fault) {
+    case DiskFault::kTornWrite: return "torn-write";
+    case DiskFault::kLostWrite: return "lost-write";
+    case DiskFault::kFsyncError: return "fsync-error";
+    case DiskFault::kFullDisk: return "full-disk";
+    case DiskFault::kBitFlip: return "bit-flip";
+  }
+  return "?";
+}
+
 namespace {
 
-// One WAL record (a group-committed batch), shared by every engine holding it.
-// Standbys apply the same operations at the same engine timestamps, so equal
-// sequence numbers mean equal state hashes (spec invariant 9).
-struct Batch {
-  uint64_t seq = 0;
-  uint64_t term = 0;
-  uint64_t first_ts = 0;          // engine timestamp of ops[0] (ns)
-  int64_t bytes_end = 0;          // WAL bytes after this record
-  uint64_t ops_end = 0;           // operations after this record
-  uint64_t state_hash_after = 0;  // primary's state hash after applying it
-  sim::Time closed_at;
-  std::vector<we::Op> ops;
-};
-using BatchPtr = std::shared_ptr<const Batch>;
+// The chain anchor of the genesis snapshot (record 1 of every history): a
+// fixed non-zero checksum, so an empty engine (seq 0, checksum 0) never looks
+// like it holds the genesis state and is seeded by a snapshot install.
+constexpr uint64_t kGenesisAnchor = 0x67656e6573697321ULL;
 
-// Which provider request an operation of a batch answers.
-struct Tag {
-  uint64_t call = 0;
-  uint32_t attempt = 0;
-};
-struct Replies {
-  BatchPtr batch;
-  std::vector<we::OpReply> replies;
-  std::vector<Tag> tags;
-};
-
-// Primary side: a written record whose replies wait for acknowledgement.
-struct Commit {
-  BatchPtr batch;
-  std::shared_ptr<Replies> replies;
-  bool acked = false;
-  sim::Time acked_at;
-};
-
+// Host-side role of a pod (the DCS view); the engine keeps its own role.
 enum class Role { kPrimary, kStandby, kDemoted, kDead };
 
-// One wallet pod and the engine it hosts.
-struct Engine {
+// One wallet pod: a wallet::Engine on its own wallet::SimDisk.
+struct Pod {
   int32_t ordinal = 0;
   PodId pod = kNoId;
   NodeId node = kNoId;
   std::string zone;
+  uint32_t slot = 0;           // engine node id (StatefulSet ordinal)
   Role role = Role::kStandby;
-  uint64_t epoch = 0;  // bumped when its disk state is replaced: stale I/O is ignored
-  uint64_t term = 0;
-  std::unique_ptr<we::Ledger> ledger;
-  std::deque<BatchPtr> log;  // records held (trimmed once every live engine has them)
-  uint64_t received_seq = 0;  // written (primary) or accepted (standby)
-  int64_t received_bytes = 0;
-  uint64_t durable_seq = 0;   // fsynced (standby: and applied)
-  int64_t durable_bytes = 0;
-  uint64_t ops_applied = 0;
-  sim::Time disk_busy_until;
+  uint64_t epoch = 0;          // bumped when the engine is replaced or dies: stale events are ignored
+  uint64_t net_epoch = 0;      // bumped when the pod dies: its in-flight messages die with it
+  std::unique_ptr<we::Engine> engine;
+  std::unique_ptr<we::SimDisk> disk;
+  std::deque<we::IoRequest> io;  // FIFO, one I/O in flight
+  bool io_busy = false;
   sim::Duration disk_extra;
-  sim::Time seeded_at;        // standby: basebackup finished
-  sim::Time died_at = sim::Time::Max();
-  bool flushing = false;      // one fsync in flight per disk
+  sim::Time tick_at = sim::Time::Max();  // pending batch-close tick
+  sim::Time last_submit;
   sim::EventId ha_event;
-  // Primary only.
-  std::deque<Commit> commits;
-  uint64_t acked_seq = 0;
-  std::vector<we::Op> open_ops;
-  std::vector<Tag> open_tags;
-  sim::EventId close_event;
-  std::vector<uint64_t> standby_acks;  // by ordinal
+  sim::Time died_at = sim::Time::Max();
+  uint64_t last_durable_seq = 0;  // kept when the engine goes
+  bool rebuild_pending = false;   // primary paused until quiescent, then rebuilt
+  bool lose_next_write = false;
+  bool fail_next_flush = false;
+  bool restart_as_primary_ok = true;
+};
+
+struct ReqTag {
+  uint64_t call = 0;
+  uint32_t attempt = 0;
+  int32_t pod = -1;
+  we::Id128 id;
 };
 
 enum class CallKind : uint8_t { kBet, kWin, kEndRound, kRollback, kDeposit, kWithdraw };
@@ -136,46 +123,69 @@ std::string PodName(const std::string& service, int32_t ordinal) {
   return service + "-" + std::to_string(ordinal);
 }
 
+we::ReplicationMode EngineMode(ReplicationMode m) {
+  switch (m) {
+    case ReplicationMode::kAsync: return we::ReplicationMode::kAsync;
+    case ReplicationMode::kSync: return we::ReplicationMode::kSync;
+    case ReplicationMode::kQuorum: return we::ReplicationMode::kQuorum;
+  }
+  return we::ReplicationMode::kAsync;
+}
+
+uint64_t Us(sim::Time t) { return static_cast<uint64_t>(t.us); }
+
 }  // namespace
 
 struct WalletLoop::Impl {
   Impl(sim::Simulation& s, WalletLoopConfig c);
 
   // --- pods and engines
-  Engine& AddEngine(PodId pod, NodeId node, const std::string& zone);
-  void BootstrapPrimary(Engine& e);
-  void InstallGenesis(Engine& e, const BatchPtr& genesis);
-  BatchPtr MakeGenesis();
-  void Reseed(Engine& s, const Engine& p);
-  void StartHaLoop(Engine& e);
+  Pod& AddPod(PodId pod, NodeId node, const std::string& zone, uint32_t slot);
+  std::string MakeGenesisImage();
+  we::EngineConfig EngineCfg(uint32_t slot, bool degraded, std::vector<uint32_t> replicas) const;
+  std::vector<uint32_t> OtherSlots(uint32_t slot) const;
+  std::vector<uint32_t> PrimaryOrder(const Pod& p) const;
+  bool Healthy(const Pod& s) const;
+  int32_t HealthyStandbys(const Pod& p) const;
+  bool NeedsDegrade(const Pod& p) const;
+  bool StartEngine(Pod& p, we::Role role, uint64_t engine_term, bool degraded);
+  void BecomeLeader(Pod& p);
+  void StartHaLoop(Pod& p);
 
-  // --- primary write path
-  void Submit(Engine& p, uint64_t call, uint32_t attempt, const we::Op& op);
-  void CloseBatch(int32_t ordinal);
-  void StartFlush(Engine& e);
-  void OnFlushed(int32_t ordinal, uint64_t epoch, uint64_t seq);
-  void TryRelease(Engine& p);
-  void Trim(Engine& p);
-  void DeliverReplies(const std::shared_ptr<Replies>& r);
-
-  // --- disks and links
-  sim::Time LinkArrival(const Engine& from, const Engine& to);
-  void Ship(Engine& from, Engine& to, const BatchPtr& b);
-  void OnReplicate(int32_t to, const BatchPtr& b);
-  void OnAck(int32_t primary, int32_t from, uint64_t term, uint64_t seq);
+  // --- plumbing: outputs, disk, links, ticks
+  void Drain(Pod& p);
+  void PumpIo(Pod& p);
+  void OnIoDone(int32_t o, uint64_t epoch);
+  sim::Duration IoTime(const Pod& p, const we::IoRequest& r);
+  sim::Time LinkArrival(const Pod& from, const Pod& to, size_t bytes);
+  void SendMessage(Pod& from, we::Message m);
+  void ScheduleBatchTick(Pod& p);
+  void OnBatchTick(int32_t o, uint64_t epoch, sim::Time scheduled);
+  void HeartbeatAll();
+  void OnReply(Pod& p, we::Reply& r);
+  void DeliverReply(uint64_t call, uint32_t attempt, we::Id128 id, const we::OpReply& r);
+  void MaybeRebuild(int32_t o);
+  void PurgeRequests(int32_t o);
+  void Rebuild(Pod& p);
 
   // --- Patroni
   void HaTick(int32_t ordinal);
-  void ReconfigureSyncSet(Engine& p);
+  void ReconfigureSyncSet(Pod& p);  // UpdateSyncSet + rebuild the primary's engine if it no longer fits
+  void UpdateSyncSet(Pod& p);
   void StartElection(sim::Duration election_time);
   void DecideElection();
   void Promote(int32_t ordinal);
+  void MeasureLoss(FailoverRecord& rec, const we::Engine& old, const Pod& w);
   FailoverRecord* OpenRecordFor(int32_t new_primary);
   FailoverRecord* PendingRecord();
+  int64_t SeqBytes(uint64_t seq) const;
 
   // --- faults
-  void FailPod(int32_t ordinal, const std::string& cause);
+  void FailPod(int32_t ordinal, const std::string& cause, bool disk_survives,
+               sim::Duration restart_after);
+  void Restart(int32_t ordinal);
   void Switchover(int32_t ordinal);
+  void DamageDisk(int32_t ordinal, DiskFault fault);
 
   // --- providers, players, cashier
   double SampledRate() const;
@@ -193,27 +203,33 @@ struct WalletLoop::Impl {
   void Done(uint64_t id, Call& c);
   void MaybeErase(uint64_t id, const Call& c);
 
-  // --- checks
+  // --- checks, backups
   void Violation(const std::string& text);
   void Audit();
   void CheckNow(const std::string& when);
   void CountDuplicates();
+  void TakeSnapshot();
+  void Archive();
   we::LedgerConfig LedgerConfig() const {
     we::LedgerConfig lc;
     lc.retention_ns = static_cast<uint64_t>(cfg.idempotency_retention.us) * 1000;
     return lc;
   }
+  Pod& P(int32_t o) { return *pods[static_cast<size_t>(o)]; }
+  const Pod& P(int32_t o) const { return *pods[static_cast<size_t>(o)]; }
 
   sim::Simulation& sim;
   WalletLoopConfig cfg;
   int64_t players = 1;
+  uint32_t slots = 1;
 
-  sim::EventKind k_close, k_fsync, k_ship, k_ack, k_arrive, k_reply, k_timeout,
-      k_round, k_bet, k_ha, k_election, k_promote, k_reroute, k_audit, k_managed, k_heal;
+  sim::EventKind k_io, k_net, k_tick, k_hb, k_arrive, k_reply, k_timeout, k_round, k_bet, k_ha,
+      k_election, k_promote, k_reroute, k_audit, k_managed, k_heal, k_restart, k_backup, k_fail;
   sim::Rng traffic_rng, round_rng, link_rng, disk_rng, ha_rng, managed_rng;
 
-  std::vector<std::unique_ptr<Engine>> engines;
+  std::vector<std::unique_ptr<Pod>> pods;
   std::map<PodId, int32_t> pod_to_engine;
+  std::vector<int32_t> slot_pod;  // slot -> ordinal of its current pod (-1: none)
   std::map<std::pair<int32_t, int32_t>, sim::Time> link_last;
   struct PartitionWindow {
     std::string a, b;
@@ -221,17 +237,25 @@ struct WalletLoop::Impl {
   };
   std::vector<PartitionWindow> partitions;
   std::vector<std::string> zone_names;
+  std::string genesis_image;
 
   int32_t primary = -1;
   int32_t routed = -1;
   int32_t promoting = -1;
-  uint64_t term = 0;
+  uint64_t term = 1;
+  bool degraded = false;  // the primary's engine runs async (too few standbys, non-strict)
   sim::Time lease_expiry = sim::Time::Max();
   int64_t dcs_optime_bytes = 0;
-  std::vector<int32_t> dcs_sync_set;   // the /sync key (sync) or quorum members
+  std::vector<int32_t> dcs_sync_set;  // the /sync key (sync) or quorum members (ordinals)
   bool election_running = false;
   std::vector<FailoverRecord> failovers;
+  std::unique_ptr<we::Engine> old_engine;  // the failed primary's engine, until the loss is measured
+  int64_t primary_wal_bytes = 0;
+  uint64_t primary_wal_records = 0;
+  uint64_t last_reply_seq = 0;
 
+  std::unordered_map<uint64_t, ReqTag> requests;  // lookup only, never iterated
+  uint64_t next_request = 0;
   std::unordered_map<uint64_t, Call> calls;  // lookup only, never iterated
   uint64_t next_call = 0;
   uint64_t next_tx = 0;
@@ -243,15 +267,18 @@ struct WalletLoop::Impl {
   std::vector<AckedOp> acked_ops;
   bool keep_acked = false;
   std::vector<AckedOp> pending_audit;
+  std::deque<AckedOp> recent_acked;  // provider-side acknowledgements, rpo window
   std::set<we::Id128> lost_ids;
   std::function<void(const FailoverRecord&)> promotion_observer;
-  std::vector<we::OpReply> scratch;
   sim::Histogram* reply_hist = nullptr;
   uint64_t acked_sampled = 0;
   std::string final_hash;
-  // Rounds already counted as paid / charged more than once: (provider,
-  // round) -> (extra bets, extra wins) counted so far.
   std::map<std::pair<uint32_t, we::Id128>, std::pair<uint32_t, uint32_t>> duplicate_rounds;
+
+  // Backup archive: snapshots and log segments copied from the primary.
+  we::DirImage archive;
+  sim::Time archived_at = sim::Time::Max();
+  uint64_t archive_bytes = 0;
 };
 
 WalletLoop::Impl::Impl(sim::Simulation& s, WalletLoopConfig c)
@@ -269,13 +296,16 @@ WalletLoop::Impl::Impl(sim::Simulation& s, WalletLoopConfig c)
   RH_ASSERT(cfg.sync_count >= 1);
   RH_ASSERT(cfg.group_commit_max_batch >= 1);
   RH_ASSERT(cfg.providers >= 1);
+  RH_ASSERT(cfg.engine_heartbeat.us > 0);
   RH_ASSERT(CheckFailoverConfig(cfg.failover).empty());
   players = std::max<int64_t>(1, cfg.players / cfg.sample_one_in);
+  slots = static_cast<uint32_t>(cfg.replicas);
+  slot_pod.assign(slots, -1);
   zone_names = cfg.zones;
-  k_close = sim.RegisterKind("wallet.batch_close");
-  k_fsync = sim.RegisterKind("wallet.fsync");
-  k_ship = sim.RegisterKind("wallet.ship");
-  k_ack = sim.RegisterKind("wallet.standby_ack");
+  k_io = sim.RegisterKind("wallet.disk_io");
+  k_net = sim.RegisterKind("wallet.replication_message");
+  k_tick = sim.RegisterKind("wallet.batch_close");
+  k_hb = sim.RegisterKind("wallet.engine_tick");
   k_arrive = sim.RegisterKind("wallet.request");
   k_reply = sim.RegisterKind("wallet.reply");
   k_timeout = sim.RegisterKind("wallet.provider_timeout");
@@ -288,16 +318,20 @@ WalletLoop::Impl::Impl(sim::Simulation& s, WalletLoopConfig c)
   k_audit = sim.RegisterKind("wallet.audit");
   k_managed = sim.RegisterKind("wallet.managed_failover");
   k_heal = sim.RegisterKind("wallet.fault_end");
+  k_restart = sim.RegisterKind("wallet.restart");
+  k_backup = sim.RegisterKind("wallet.backup");
+  k_fail = sim.RegisterKind("wallet.engine_failed");
 
   auto& rec = sim.recorder();
   reply_hist = &rec.histogram("wallet.provider_reply_us");
+  // Replication lag in WAL records: primary's last record - slowest standby's durable one.
   rec.AddSeries("wallet.lag_ops", [this] {
-    if (primary < 0) return 0.0;
-    const Engine& p = *engines[static_cast<size_t>(primary)];
+    if (primary < 0 || !P(primary).engine) return 0.0;
+    const uint64_t last = P(primary).engine->last_seq();
     uint64_t lag = 0;
-    for (const auto& e : engines)
-      if (e->role == Role::kStandby && e->ledger)
-        lag = std::max(lag, p.ops_applied - std::min(p.ops_applied, e->ops_applied));
+    for (const auto& e : pods)
+      if (e->role == Role::kStandby && e->engine)
+        lag = std::max(lag, last - std::min(last, e->engine->durable_seq()));
     return static_cast<double>(lag);
   });
   rec.AddSeries("wallet.acked_per_s", [this] {
@@ -308,7 +342,7 @@ WalletLoop::Impl::Impl(sim::Simulation& s, WalletLoopConfig c)
   });
   rec.AddSeries("wallet.primary_zone", [this] {
     if (primary < 0) return -1.0;
-    const std::string& z = engines[static_cast<size_t>(primary)]->zone;
+    const std::string& z = P(primary).zone;
     for (size_t i = 0; i < zone_names.size(); ++i)
       if (zone_names[i] == z) return static_cast<double>(i);
     return -1.0;
@@ -317,177 +351,436 @@ WalletLoop::Impl::Impl(sim::Simulation& s, WalletLoopConfig c)
 
 // ------------------------------------------------------------ engines ---
 
-Engine& WalletLoop::Impl::AddEngine(PodId pod, NodeId node, const std::string& zone) {
-  auto e = std::make_unique<Engine>();
-  e->ordinal = static_cast<int32_t>(engines.size());
+Pod& WalletLoop::Impl::AddPod(PodId pod, NodeId node, const std::string& zone, uint32_t slot) {
+  auto e = std::make_unique<Pod>();
+  e->ordinal = static_cast<int32_t>(pods.size());
   e->pod = pod;
   e->node = node;
   e->zone = zone;
+  e->slot = slot;
+  // Each pod's disk gets its own fault stream, derived from the run's seed.
+  e->disk = std::make_unique<we::SimDisk>(
+      sim::Rng::Derive(sim.seed(), "wallet/disk/" + std::to_string(e->ordinal)).Next());
   if (std::find(zone_names.begin(), zone_names.end(), zone) == zone_names.end())
     zone_names.push_back(zone);
   pod_to_engine[pod] = e->ordinal;
-  engines.push_back(std::move(e));
-  for (auto& x : engines) x->standby_acks.resize(engines.size(), 0);
-  return *engines.back();
+  slot_pod[slot] = e->ordinal;
+  pods.push_back(std::move(e));
+  return *pods.back();
 }
 
-// The genesis record every engine starts from: house accounts per provider,
-// the pools, and each sampled player's real and bonus accounts with a first
-// deposit (lognormal around initial_balance_minor).
-BatchPtr WalletLoop::Impl::MakeGenesis() {
-  auto b = std::make_shared<Batch>();
+// The genesis state every history starts from, as a snapshot file (record 1):
+// house accounts per provider, the pools, and each sampled player's real and
+// bonus accounts with a first deposit (lognormal around initial_balance_minor).
+// Pods created with it were restored from the same base backup.
+std::string WalletLoop::Impl::MakeGenesisImage() {
+  std::vector<we::Op> ops;
   const uint32_t cur = cfg.currency;
   for (uint32_t prov = 1; prov <= static_cast<uint32_t>(cfg.providers); ++prov)
-    b->ops.push_back(we::MakeCreateAccount(we::HouseAccountId(prov, cur), cur,
-                                           we::AccountKind::kHouse, 0));
+    ops.push_back(we::MakeCreateAccount(we::HouseAccountId(prov, cur), cur, we::AccountKind::kHouse, 0));
   for (auto kind : {we::AccountKind::kJackpotPool, we::AccountKind::kPromoBudget,
                     we::AccountKind::kPspClearing})
-    b->ops.push_back(we::MakeCreateAccount(we::PoolAccountId(kind, cur), cur, kind, 0));
+    ops.push_back(we::MakeCreateAccount(we::PoolAccountId(kind, cur), cur, kind, 0));
   sim::Rng rng = sim.Stream("wallet/players");
   for (int64_t i = 0; i < players; ++i) {
     const auto id = static_cast<uint64_t>(i + 1);
-    b->ops.push_back(we::MakeCreateAccount(we::PlayerAccountId(id, cur, we::AccountKind::kPlayerReal),
-                                           cur, we::AccountKind::kPlayerReal,
-                                           we::kDebitsMustNotExceedCredits));
-    b->ops.push_back(we::MakeCreateAccount(
-        we::PlayerAccountId(id, cur, we::AccountKind::kPlayerBonus), cur,
-        we::AccountKind::kPlayerBonus, we::kDebitsMustNotExceedCredits));
+    ops.push_back(we::MakeCreateAccount(we::PlayerAccountId(id, cur, we::AccountKind::kPlayerReal),
+                                        cur, we::AccountKind::kPlayerReal,
+                                        we::kDebitsMustNotExceedCredits));
+    ops.push_back(we::MakeCreateAccount(we::PlayerAccountId(id, cur, we::AccountKind::kPlayerBonus),
+                                        cur, we::AccountKind::kPlayerBonus,
+                                        we::kDebitsMustNotExceedCredits));
     const auto amount = std::max<int64_t>(
         1, std::llround(static_cast<double>(cfg.initial_balance_minor) * rng.LogNormal(0, 1.0)));
-    b->ops.push_back(we::MakeDeposit(we::DeriveOpId(0, we::OpKind::kDeposit, "genesis-" +
-                                                                             std::to_string(id)),
-                                     id, cur, amount));
+    ops.push_back(we::MakeDeposit(
+        we::DeriveOpId(0, we::OpKind::kDeposit, "genesis-" + std::to_string(id)), id, cur, amount));
   }
-  b->seq = 1;
-  b->term = 1;
-  b->first_ts = 1;
-  b->bytes_end = WalRecordBytes(static_cast<int64_t>(b->ops.size()));
-  b->ops_end = b->ops.size();
-  b->closed_at = sim.now();
-  we::Ledger probe(LedgerConfig());
-  scratch.resize(b->ops.size());
-  probe.ApplyBatch(b->ops, b->first_ts, scratch.data());
-  for (size_t i = 0; i < b->ops.size(); ++i) RH_ASSERT(scratch[i].result == we::Result::kOk);
-  b->state_hash_after = probe.StateHash();
-  return b;
+  we::Ledger ledger(LedgerConfig());
+  std::vector<we::OpReply> replies(ops.size());
+  ledger.ApplyBatch(ops, 1, replies.data());
+  for (const auto& r : replies) RH_ASSERT(r.result == we::Result::kOk);
+  return we::EncodeSnapshot(ledger, 1, 1, kGenesisAnchor, 1);
 }
 
-void WalletLoop::Impl::InstallGenesis(Engine& e, const BatchPtr& g) {
-  e.ledger = std::make_unique<we::Ledger>(LedgerConfig());
-  scratch.resize(g->ops.size());
-  e.ledger->ApplyBatch(g->ops, g->first_ts, scratch.data());
-  RH_ASSERT(e.ledger->StateHash() == g->state_hash_after);
-  e.log.assign(1, g);
-  e.received_seq = e.durable_seq = g->seq;
-  e.received_bytes = e.durable_bytes = g->bytes_end;
-  e.ops_applied = g->ops_end;
-  e.term = g->term;
+std::vector<uint32_t> WalletLoop::Impl::OtherSlots(uint32_t slot) const {
+  std::vector<uint32_t> out;
+  for (uint32_t s = 0; s < slots; ++s)
+    if (s != slot) out.push_back(s);
+  return out;
 }
 
-void WalletLoop::Impl::BootstrapPrimary(Engine& e) {
-  InstallGenesis(e, MakeGenesis());
-  e.role = Role::kPrimary;
-  e.acked_seq = e.durable_seq;
-  primary = routed = e.ordinal;
-  term = e.term;
-  lease_expiry = sim.now() + cfg.failover.ttl;
-  StartHaLoop(e);
-  sim.recorder().Log(sim.now(), "WalletBootstrap", "pod/" + PodName(cfg.service, e.ordinal),
-                     "bootstrapped primary in " + e.zone + " with " +
-                         std::to_string(players) + " sampled players");
+we::EngineConfig WalletLoop::Impl::EngineCfg(uint32_t slot, bool async_only,
+                                             std::vector<uint32_t> replicas) const {
+  we::EngineConfig c;
+  c.node_id = slot;
+  c.replicas = std::move(replicas);
+  c.mode = async_only ? we::ReplicationMode::kAsync : EngineMode(cfg.replication);
+  c.k = c.mode == we::ReplicationMode::kAsync ? 0 : static_cast<uint32_t>(cfg.sync_count);
+  c.batch_ops_max = static_cast<uint32_t>(std::min<int64_t>(cfg.group_commit_max_batch, 8190));
+  c.batch_bytes_max = c.batch_ops_max * sizeof(we::Op);
+  c.batch_delay_us = static_cast<uint64_t>(cfg.group_commit_max_delay.us);
+  c.heartbeat_us = static_cast<uint64_t>(cfg.engine_heartbeat.us);
+  c.record_cache_max = static_cast<uint64_t>(std::max<int64_t>(1, cfg.record_cache_records));
+  // maximum_lag_on_failover is applied in bytes by Elect (patroni_math).
+  c.max_lag_records_on_failover = std::numeric_limits<uint64_t>::max();
+  c.require_lease = true;
+  // The engine's per-record acknowledged-id list grows without bound; the
+  // loss is measured from the ledgers (ComputePromotionLoss's op-id part).
+  c.track_acked_ops = false;
+  c.ledger = LedgerConfig();
+  return c;
 }
 
-// A new or diverged standby gets a copy of the primary's state (basebackup /
-// pg_rewind): the engine image round-trips through Ledger::Serialize and
-// Deserialize, and the copy must hash the same. It is usable after
-// image bytes / basebackup_bytes_per_s.
-void WalletLoop::Impl::Reseed(Engine& s, const Engine& p) {
-  RH_ASSERT(p.ledger != nullptr);
-  std::string image;
-  p.ledger->Serialize(&image);
-  auto copy = std::make_unique<we::Ledger>(p.ledger->config());
-  std::string error;
-  if (!we::Ledger::Deserialize(image, p.ledger->config(), copy.get(), &error)) {
-    Violation("reseed of " + PodName(cfg.service, s.ordinal) + " failed: " + error);
-    return;
+// A standby is healthy when its engine is a replica that is not installing
+// a snapshot (CheckPromotion tells installing engines apart).
+bool WalletLoop::Impl::Healthy(const Pod& s) const {
+  return s.role == Role::kStandby && s.engine && s.engine->role() == we::Role::kReplica &&
+         s.engine->CheckPromotion({}, true).verdict != we::PromotionVerdict::kRefusedNotReplica;
+}
+
+int32_t WalletLoop::Impl::HealthyStandbys(const Pod& p) const {
+  int32_t n = 0;
+  for (const auto& s : pods)
+    if (s->ordinal != p.ordinal && Healthy(*s)) ++n;
+  return n;
+}
+
+// Patroni non-strict synchronous mode: with fewer healthy standbys than k the
+// primary continues asynchronously (strict mode blocks instead).
+bool WalletLoop::Impl::NeedsDegrade(const Pod& p) const {
+  if (cfg.replication == ReplicationMode::kAsync || cfg.failover.synchronous_mode_strict) return false;
+  return HealthyStandbys(p) < cfg.sync_count;
+}
+
+// The primary's replica order: sync mode lists the designated synchronous
+// standbys first (the engine's FIRST k), then the other slots.
+std::vector<uint32_t> WalletLoop::Impl::PrimaryOrder(const Pod& p) const {
+  std::vector<uint32_t> out;
+  if (cfg.replication == ReplicationMode::kSync)
+    for (int32_t o : dcs_sync_set)
+      if (o != p.ordinal) out.push_back(P(o).slot);
+  for (uint32_t s : OtherSlots(p.slot))
+    if (std::find(out.begin(), out.end(), s) == out.end()) out.push_back(s);
+  return out;
+}
+
+// Starts (or restarts) the pod's engine from its disk: wallet::Recover over
+// the durable image, then a primary or a replica of `engine_term`. Returns
+// false when recovery diagnosed damage (nothing started).
+bool WalletLoop::Impl::StartEngine(Pod& p, we::Role role, uint64_t engine_term, bool async_only) {
+  we::RecoveryOptions ro;
+  ro.ledger = LedgerConfig();
+  we::RecoveryResult r = we::Recover(p.disk->Image(), ro);
+  if (!r.ok) {
+    sim.recorder().Log(sim.now(), "WalletRecoveryFailed", "pod/" + PodName(cfg.service, p.ordinal),
+                       r.diagnosis.ToString());
+    return false;
   }
-  if (copy->StateHash() != p.ledger->StateHash())
-    Violation("reseed of " + PodName(cfg.service, s.ordinal) + ": state hash differs from primary");
-  ++s.epoch;
-  s.flushing = false;
-  s.ledger = std::move(copy);
-  s.log.clear();
-  s.role = Role::kStandby;
-  s.term = p.term;
-  s.received_seq = s.durable_seq = p.received_seq;
-  s.received_bytes = s.durable_bytes = p.received_bytes;
-  s.ops_applied = p.ops_applied;
-  const double copy_s = static_cast<double>(image.size()) / cfg.basebackup_bytes_per_s;
-  s.seeded_at = sim.now() + sim::Duration::FromSeconds(copy_s);
-  s.disk_busy_until = std::max(s.disk_busy_until, s.seeded_at);
-  auto& last = link_last[{p.ordinal, s.ordinal}];
-  last = std::max(last, s.seeded_at);
-  ++stats.reseeds;
-  sim.recorder().Log(sim.now(), "WalletReseed", "pod/" + PodName(cfg.service, s.ordinal),
-                     "standby rebuilt from " + PodName(cfg.service, p.ordinal) + " at seq " +
-                         std::to_string(p.received_seq) + " (" + std::to_string(image.size()) +
-                         " bytes)");
+  const std::string inv = we::CheckLedgerInvariants(r.ledger);
+  if (!inv.empty()) Violation("recovered state of " + PodName(cfg.service, p.ordinal) + ": " + inv);
+  ++p.epoch;
+  p.io.clear();
+  p.io_busy = false;
+  p.tick_at = sim::Time::Max();
+  p.rebuild_pending = false;
+  if (p.engine) PurgeRequests(p.ordinal);
+  std::vector<uint32_t> replicas = role == we::Role::kPrimary ? PrimaryOrder(p) : OtherSlots(p.slot);
+  p.engine = std::make_unique<we::Engine>(EngineCfg(p.slot, async_only, std::move(replicas)), role,
+                                          engine_term, std::move(r));
+  if (role == we::Role::kPrimary) p.engine->SetLease(Us(lease_expiry));
+  Drain(p);  // a torn tail to truncate
+  return true;
 }
 
-void WalletLoop::Impl::StartHaLoop(Engine& e) {
+void WalletLoop::Impl::StartHaLoop(Pod& e) {
   const int32_t o = e.ordinal;
   const auto phase = sim::Duration::Micros(
       static_cast<int64_t>(ha_rng.Below(static_cast<uint64_t>(cfg.failover.loop_wait.us))));
   e.ha_event = sim.ScheduleIn(phase, k_ha, static_cast<uint64_t>(o), [this, o] { HaTick(o); });
 }
 
-// ------------------------------------------------------- write path ---
+void WalletLoop::Impl::BecomeLeader(Pod& p) {
+  p.role = Role::kPrimary;
+  primary = p.ordinal;
+  lease_expiry = sim.now() + cfg.failover.ttl;
+  p.engine->SetLease(Us(lease_expiry));
+  dcs_optime_bytes = SeqBytes(p.engine->last_seq());
+}
 
-void WalletLoop::Impl::Submit(Engine& p, uint64_t call, uint32_t attempt, const we::Op& op) {
-  p.open_ops.push_back(op);
-  p.open_tags.push_back({call, attempt});
-  const int32_t o = p.ordinal;
-  if (p.open_ops.size() == 1)
-    p.close_event = sim.ScheduleIn(cfg.group_commit_max_delay, k_close, static_cast<uint64_t>(o),
-                                   [this, o] { CloseBatch(o); });
-  if (static_cast<int64_t>(p.open_ops.size()) >= cfg.group_commit_max_batch) {
-    sim.Cancel(p.close_event);
-    CloseBatch(o);
+// ------------------------------------------------------------ plumbing ---
+
+// Takes the engine's outputs: I/O goes to the pod's disk queue, messages to
+// the links, replies to the providers. An engine that stopped on an I/O error
+// takes its pod down (the process exits; the disk survives).
+void WalletLoop::Impl::Drain(Pod& p) {
+  if (!p.engine) return;
+  we::Outputs out;
+  p.engine->TakeOutputs(&out);
+  for (auto& io : out.io) p.io.push_back(std::move(io));
+  // The engine's catch-up loop may emit the same whole-state install once per
+  // missing record of its resend window (it does not stop once installing);
+  // one copy per target and anchor is enough on the wire.
+  std::vector<std::pair<uint32_t, uint64_t>> installs;
+  for (auto& m : out.messages) {
+    if (m.kind == we::MsgKind::kInstallSnapshot) {
+      const std::pair<uint32_t, uint64_t> key{m.to, m.seq};
+      if (std::find(installs.begin(), installs.end(), key) != installs.end()) {
+        ++stats.duplicate_installs_dropped;
+        continue;
+      }
+      installs.push_back(key);
+    }
+    SendMessage(p, std::move(m));
+  }
+  for (auto& r : out.replies) OnReply(p, r);
+  PumpIo(p);
+  if (p.engine->role() == we::Role::kFailed && p.role != Role::kDead) {
+    const int32_t o = p.ordinal;
+    const uint64_t epoch = p.epoch;
+    sim.ScheduleIn(sim::Duration{}, k_fail, static_cast<uint64_t>(o), [this, o, epoch] {
+      Pod& q = P(o);
+      if (q.epoch != epoch || q.role == Role::kDead || !q.engine) return;
+      ++stats.engine_failures;
+      FailPod(o, "engine stopped: " + q.engine->failure(), true, cfg.restart_delay);
+    });
   }
 }
 
-// Closes the open batch: the engine applies it (assigning timestamps), the
-// record is written and fsynced, and shipped to every standby at once (WAL
-// streaming does not wait for the local flush).
-void WalletLoop::Impl::CloseBatch(int32_t o) {
-  Engine& p = *engines[static_cast<size_t>(o)];
-  if (p.role != Role::kPrimary || p.open_ops.empty()) return;
-  auto b = std::make_shared<Batch>();
-  b->ops = std::move(p.open_ops);
-  p.open_ops.clear();
-  auto r = std::make_shared<Replies>();
-  r->tags = std::move(p.open_tags);
-  p.open_tags.clear();
-  r->replies.resize(b->ops.size());
-  const auto n = static_cast<int64_t>(b->ops.size());
-  b->seq = p.received_seq + 1;
-  b->term = p.term;
-  b->first_ts = std::max<uint64_t>(p.ledger->last_timestamp() + 1,
-                                   static_cast<uint64_t>(sim.now().us) * 1000);
-  p.ledger->ApplyBatch(b->ops, b->first_ts, r->replies.data());
-  b->state_hash_after = p.ledger->StateHash();
-  b->bytes_end = p.received_bytes + WalRecordBytes(n);
-  b->ops_end = p.ops_applied + static_cast<uint64_t>(n);
-  b->closed_at = sim.now();
-  p.received_seq = b->seq;
-  p.received_bytes = b->bytes_end;
-  p.ops_applied = b->ops_end;
-  ++stats.batches;
-  BatchPtr shared = b;
-  p.log.push_back(shared);
-  r->batch = shared;
-  p.commits.push_back(Commit{shared, r, false, {}});
-  if (!p.flushing) StartFlush(p);
+// One I/O at a time per disk. A write costs disk_write_latency plus its bytes
+// at disk_bytes_per_s; a flush costs fsync_latency x lognormal(sigma) (median
+// 1) plus any injected slowness. Example: 0.8 ms fsyncs at 2,000 records/s
+// group ~1.6 records per flush (the engine batches queued writes).
+sim::Duration WalletLoop::Impl::IoTime(const Pod& p, const we::IoRequest& r) {
+  switch (r.kind) {
+    case we::IoKind::kWrite:
+      return cfg.disk_write_latency +
+             sim::Duration::FromSeconds(static_cast<double>(r.bytes.size()) / cfg.disk_bytes_per_s);
+    case we::IoKind::kFlush:
+    case we::IoKind::kFlushDir: {
+      const double f = cfg.fsync_jitter_sigma > 0 ? disk_rng.LogNormal(0, cfg.fsync_jitter_sigma) : 1.0;
+      return sim::Duration::FromSeconds(cfg.fsync_latency.seconds() * f) + p.disk_extra;
+    }
+    case we::IoKind::kRename:
+    case we::IoKind::kTruncate: return cfg.disk_write_latency;
+  }
+  return cfg.disk_write_latency;
+}
+
+void WalletLoop::Impl::PumpIo(Pod& p) {
+  if (p.io_busy || p.io.empty() || p.role == Role::kDead) return;
+  p.io_busy = true;
+  const int32_t o = p.ordinal;
+  const uint64_t epoch = p.epoch;
+  sim.ScheduleIn(std::max(IoTime(p, p.io.front()), sim::Duration::Micros(1)), k_io,
+                 static_cast<uint64_t>(o), [this, o, epoch] { OnIoDone(o, epoch); });
+}
+
+// The I/O takes effect on the SimDisk when it completes (a crash before that
+// leaves no trace of it; SimDisk::Crash decides the fate of unflushed writes).
+void WalletLoop::Impl::OnIoDone(int32_t o, uint64_t epoch) {
+  Pod& p = P(o);
+  if (p.epoch != epoch || !p.engine || p.role == Role::kDead) return;
+  p.io_busy = false;
+  we::IoRequest req = std::move(p.io.front());
+  p.io.pop_front();
+  const bool log_write = req.kind == we::IoKind::kWrite && req.file.rfind("wal-", 0) == 0;
+  if (log_write && p.role == Role::kPrimary) {
+    primary_wal_bytes += static_cast<int64_t>(req.bytes.size());
+    primary_wal_records = p.engine->last_seq();
+  }
+  we::DiskFaults& faults = p.disk->faults();
+  const uint32_t lost = faults.lost_write_ppm, fsync = faults.fsync_error_ppm;
+  if (log_write && p.lose_next_write) {
+    faults.lost_write_ppm = 1'000'000;
+    p.lose_next_write = false;
+  }
+  if (req.kind == we::IoKind::kFlush && p.fail_next_flush) {
+    faults.fsync_error_ppm = 1'000'000;
+    p.fail_next_flush = false;
+  }
+  const we::IoCompletion c = p.disk->Execute(req);
+  faults.lost_write_ppm = lost;
+  faults.fsync_error_ppm = fsync;
+  if (c.status == we::IoStatus::kOk && req.kind == we::IoKind::kFlushDir && p.role == Role::kPrimary)
+    ++stats.snapshots;
+  p.engine->OnIoComplete(Us(sim.now()), c);
+  Drain(p);
+  MaybeRebuild(o);
+}
+
+// A message leaves `from` now and arrives after the zone-pair latency plus
+// its transfer time (a snapshot install moves the whole state at
+// basebackup_bytes_per_s); a lost packet costs a retransmission; a partition
+// holds it until it heals; the link stays FIFO (one TCP stream per pair).
+sim::Time WalletLoop::Impl::LinkArrival(const Pod& from, const Pod& to, size_t bytes) {
+  const sim::Duration lat = from.zone == to.zone ? cfg.same_zone_latency : cfg.replication_latency;
+  sim::Time t = sim.now() + lat;
+  if (bytes > 0) t += sim::Duration::FromSeconds(static_cast<double>(bytes) / cfg.basebackup_bytes_per_s);
+  if (cfg.link_loss > 0)
+    for (int i = 0; i < 16 && link_rng.Chance(cfg.link_loss); ++i) t += cfg.link_retransmit;
+  for (const auto& w : partitions) {
+    const bool hit = (w.a == from.zone && w.b == to.zone) || (w.b == from.zone && w.a == to.zone);
+    if (hit && w.until > sim.now()) t = std::max(t, w.until + lat);
+  }
+  auto& last = link_last[{from.ordinal, to.ordinal}];
+  t = std::max(t, last);
+  last = t;
+  return t;
+}
+
+// The engine's replication messages as kernel events. A message to a slot
+// with no live pod is dropped; one still in flight when its sender dies is
+// lost with it (socket buffers and NIC go with the node).
+void WalletLoop::Impl::SendMessage(Pod& from, we::Message m) {
+  if (m.to >= slots) return;
+  const int32_t to = slot_pod[m.to];
+  if (to < 0 || P(to).role == Role::kDead || to == from.ordinal) return;
+  const size_t bytes = m.kind == we::MsgKind::kInstallSnapshot ? m.payload.size() : 0;
+  const sim::Time at = LinkArrival(from, P(to), bytes);
+  const int32_t f = from.ordinal;
+  const uint64_t net_epoch = from.net_epoch;
+  auto msg = std::make_shared<we::Message>(std::move(m));
+  sim.Schedule(at, k_net, static_cast<uint64_t>(to), [this, f, net_epoch, to, msg] {
+    if (P(f).net_epoch != net_epoch) return;
+    Pod& q = P(to);
+    if (q.role == Role::kDead || !q.engine) return;
+    if (msg->kind == we::MsgKind::kInstallSnapshot) {
+      ++stats.reseeds;
+      sim.recorder().Log(sim.now(), "WalletReseed", "pod/" + PodName(cfg.service, to),
+                         "snapshot install from " + PodName(cfg.service, f) + " at seq " +
+                             std::to_string(msg->seq) + " (" + std::to_string(msg->payload.size()) +
+                             " bytes), engine at seq " + std::to_string(q.engine->last_seq()));
+    }
+    if (msg->term < q.engine->term()) ++stats.fenced_messages;
+    q.engine->OnMessage(Us(sim.now()), *msg);
+    Drain(q);
+  });
+}
+
+// The engine closes a batch batch_delay after its first op; the host wakes
+// it then (and once more if ops came in meanwhile).
+void WalletLoop::Impl::ScheduleBatchTick(Pod& p) {
+  p.last_submit = sim.now();
+  if (p.tick_at != sim::Time::Max()) return;
+  p.tick_at = sim.now() + cfg.group_commit_max_delay;
+  const int32_t o = p.ordinal;
+  const uint64_t epoch = p.epoch;
+  const sim::Time at = p.tick_at;
+  sim.Schedule(at, k_tick, static_cast<uint64_t>(o), [this, o, epoch, at] { OnBatchTick(o, epoch, at); });
+}
+
+void WalletLoop::Impl::OnBatchTick(int32_t o, uint64_t epoch, sim::Time scheduled) {
+  Pod& p = P(o);
+  if (p.epoch != epoch || !p.engine) return;
+  p.tick_at = sim::Time::Max();
+  p.engine->Tick(Us(sim.now()));
+  Drain(p);
+  if (p.last_submit + cfg.group_commit_max_delay > scheduled && p.engine &&
+      p.engine->role() == we::Role::kPrimary) {
+    p.tick_at = p.last_submit + cfg.group_commit_max_delay;
+    const sim::Time at = p.tick_at;
+    sim.Schedule(at, k_tick, static_cast<uint64_t>(o), [this, o, epoch, at] { OnBatchTick(o, epoch, at); });
+  }
+}
+
+// Every engine_heartbeat: Tick every live engine (heartbeats, catch-up, idle snapshots).
+void WalletLoop::Impl::HeartbeatAll() {
+  for (auto& p : pods) {
+    if (p->role == Role::kDead || !p->engine) continue;
+    p->engine->Tick(Us(sim.now()));
+    Drain(*p);
+  }
+}
+
+// A reply the engine released: success results are acknowledgements on
+// their way to the provider (client_latency); refusals (not primary, storage
+// failed) leave the provider to retry. The first acknowledged write of a new
+// primary ends the failover's RTO.
+void WalletLoop::Impl::OnReply(Pod& p, we::Reply& r) {
+  auto it = requests.find(r.request_id);
+  if (it == requests.end()) return;
+  const ReqTag tag = it->second;
+  requests.erase(it);
+  if (r.status != we::ReplyStatus::kOk || r.results.size() != 1) {
+    ++stats.requests_dropped;
+    return;
+  }
+  ++stats.ops_acked;
+  if (r.seq != last_reply_seq) ++stats.batches;
+  last_reply_seq = r.seq;
+  if (FailoverRecord* rec = OpenRecordFor(p.ordinal); rec && p.role == Role::kPrimary) {
+    rec->first_ack_at = sim.now();
+    char msg[256];
+    std::snprintf(msg, sizeof msg,
+                  "first acknowledged write on %s: RTO %.3fs (detection %.3fs, election %.3fs, "
+                  "catch-up %.3fs, re-routing %.3fs)",
+                  PodName(cfg.service, p.ordinal).c_str(), (rec->first_ack_at - rec->failed_at).seconds(),
+                  (rec->detected_at - rec->failed_at).seconds(),
+                  (rec->leader_key_at - rec->detected_at).seconds(),
+                  (rec->promoted_at - rec->leader_key_at).seconds(),
+                  (rec->first_ack_at - rec->promoted_at).seconds());
+    sim.recorder().Log(sim.now(), "WalletRecovered", "statefulset/" + cfg.service, msg);
+  }
+  const uint64_t call = tag.call;
+  const uint32_t attempt = tag.attempt;
+  auto res = std::make_shared<std::pair<we::Id128, we::OpReply>>(tag.id, r.results[0]);
+  sim.ScheduleIn(cfg.client_latency, k_reply, call,
+                 [this, call, attempt, res] { DeliverReply(call, attempt, res->first, res->second); });
+}
+
+void WalletLoop::Impl::DeliverReply(uint64_t call, uint32_t attempt, we::Id128 id,
+                                    const we::OpReply& r) {
+  // Whatever the provider does next, it has seen this acknowledgement.
+  if (r.result == we::Result::kExists) ++stats.duplicates_rejected;
+  if (we::IsSuccess(r.result)) {
+    pending_audit.push_back({id, sim.now()});
+    recent_acked.push_back({id, sim.now()});
+    const sim::Duration window = cfg.failover.ttl + cfg.failover.loop_wait * 4 +
+                                 sim::Duration::Seconds(60) + cfg.failover.managed_max;
+    while (!recent_acked.empty() && recent_acked.front().at + window < sim.now())
+      recent_acked.pop_front();
+    if (keep_acked) acked_ops.push_back({id, sim.now()});
+  }
+  OnReply(call, attempt, r);
+}
+
+// A primary whose engine configuration no longer fits (sync set changed,
+// degraded to async or back) is rebuilt once quiescent: no I/O queued or in
+// flight and everything executed durable. Requests are refused meanwhile
+// (providers retry with the same key). The engine has no live
+// reconfiguration API; restarting it from its own disk is the adapter.
+void WalletLoop::Impl::MaybeRebuild(int32_t o) {
+  Pod& p = P(o);
+  if (!p.rebuild_pending || !p.engine || p.role != Role::kPrimary) return;
+  if (p.io_busy || !p.io.empty() || p.engine->durable_seq() != p.engine->last_seq()) return;
+  Rebuild(p);
+}
+
+// Requests held by an engine that is gone will never be answered (the
+// providers' timers retry them). Erasing does not order events.
+void WalletLoop::Impl::PurgeRequests(int32_t o) {
+  for (auto it = requests.begin(); it != requests.end();)
+    it = it->second.pod == o ? requests.erase(it) : std::next(it);
+}
+
+void WalletLoop::Impl::Rebuild(Pod& p) {
+  p.rebuild_pending = false;
+  const bool async_only = NeedsDegrade(p);
+  ++term;  // a new engine instance, a new term (the old one's replies are fenced)
+  ++stats.reconfigurations;
+  if (!StartEngine(p, we::Role::kPrimary, term, async_only)) {
+    FailPod(p.ordinal, "recovery failed while reconfiguring", true, cfg.restart_delay);
+    return;
+  }
+  degraded = async_only;
+  std::string order;
+  for (uint32_t s : p.engine->config().replicas) order += (order.empty() ? "" : ",") + std::to_string(s);
+  sim.recorder().Log(sim.now(), "WalletReconfigured", "pod/" + PodName(cfg.service, p.ordinal),
+                     std::string("primary engine restarted from its disk as ") +
+                         we::ModeName(p.engine->config().mode) + " term " + std::to_string(term) +
+                         " replicas [" + order + "]");
+  p.engine->Tick(Us(sim.now()));
+  Drain(p);
 }
 
 FailoverRecord* WalletLoop::Impl::OpenRecordFor(int32_t new_primary) {
@@ -501,230 +794,54 @@ FailoverRecord* WalletLoop::Impl::PendingRecord() {
   return nullptr;
 }
 
-// Releases the replies of every record the replication mode allows
-// (ReleasableSeq), in order. The first release after a promotion ends RTO.
-void WalletLoop::Impl::TryRelease(Engine& p) {
-  AckInput in;
-  in.mode = cfg.replication;
-  in.sync_count = cfg.sync_count;
-  in.strict = cfg.failover.synchronous_mode_strict;
-  in.local_durable_seq = p.durable_seq;
-  in.acked_seq = p.acked_seq;
-  for (int32_t s : dcs_sync_set) {
-    const uint64_t a = p.standby_acks[static_cast<size_t>(s)];
-    if (cfg.replication == ReplicationMode::kSync) in.sync_set_acks.push_back(a);
-    if (cfg.replication == ReplicationMode::kQuorum) in.standby_acks.push_back(a);
-  }
-  const uint64_t releasable = ReleasableSeq(in);
-  bool released = false;
-  for (auto& c : p.commits) {
-    if (c.batch->seq > releasable) break;
-    if (c.acked) continue;
-    c.acked = true;
-    c.acked_at = sim.now();
-    stats.ops_acked += c.batch->ops.size();
-    released = true;
-    auto r = c.replies;
-    sim.ScheduleIn(cfg.client_latency, k_reply, c.batch->seq,
-                   [this, r] { DeliverReplies(r); });
-  }
-  p.acked_seq = std::max(p.acked_seq, releasable);
-  if (released) {
-    if (FailoverRecord* rec = OpenRecordFor(p.ordinal)) {
-      rec->first_ack_at = sim.now();
-      char msg[256];
-      std::snprintf(msg, sizeof msg,
-                    "first acknowledged write on %s: RTO %.3fs (detection %.3fs, election %.3fs, "
-                    "catch-up %.3fs, re-routing %.3fs)",
-                    PodName(cfg.service, p.ordinal).c_str(),
-                    (rec->first_ack_at - rec->failed_at).seconds(),
-                    (rec->detected_at - rec->failed_at).seconds(),
-                    (rec->leader_key_at - rec->detected_at).seconds(),
-                    (rec->promoted_at - rec->leader_key_at).seconds(),
-                    (rec->first_ack_at - rec->promoted_at).seconds());
-      sim.recorder().Log(sim.now(), "WalletRecovered", "statefulset/" + cfg.service, msg);
-    }
-  }
-  Trim(p);
-}
-
-// Drops what every live engine holds durably: acknowledged commits (they can
-// no longer be lost by a single primary failure) and log records.
-void WalletLoop::Impl::Trim(Engine& p) {
-  uint64_t floor = p.durable_seq;
-  for (const auto& s : engines)
-    if (s->role == Role::kStandby && s->ledger) floor = std::min(floor, s->durable_seq);
-  while (!p.commits.empty() && p.commits.front().acked && p.commits.front().batch->seq <= floor)
-    p.commits.pop_front();
-  for (auto& e : engines) {
-    if (!e->ledger || (e->role != Role::kStandby && e->role != Role::kPrimary)) continue;
-    while (e->log.size() > 1 && e->log.front()->seq <= floor && e->log.front()->seq <= e->durable_seq)
-      e->log.pop_front();
-  }
-}
-
-void WalletLoop::Impl::DeliverReplies(const std::shared_ptr<Replies>& r) {
-  for (size_t i = 0; i < r->tags.size(); ++i) {
-    // Whatever the provider does next, it has seen this acknowledgement.
-    if (r->replies[i].result == we::Result::kExists) ++stats.duplicates_rejected;
-    if (we::IsSuccess(r->replies[i].result)) {
-      pending_audit.push_back({r->batch->ops[i].id, sim.now()});
-      if (keep_acked) acked_ops.push_back({r->batch->ops[i].id, sim.now()});
-    }
-    OnReply(r->tags[i].call, r->tags[i].attempt, r->replies[i]);
-  }
-}
-
-// ----------------------------------------------------- disks, links ---
-
-// Group commit on one disk: a single fsync is in flight at a time and covers
-// every record written before it started; records written meanwhile wait for
-// the next one (Postgres' WAL flush). An fsync takes the configured latency
-// times a lognormal factor (median 1), plus any injected slowness. Example:
-// at 0.8 ms per fsync and 2,000 records/s, each fsync covers ~1.6 records.
-void WalletLoop::Impl::StartFlush(Engine& e) {
-  RH_ASSERT(!e.flushing && e.received_seq > e.durable_seq);
-  const sim::Time start = std::max(sim.now(), e.disk_busy_until);
-  const double factor = cfg.fsync_jitter_sigma > 0 ? disk_rng.LogNormal(0, cfg.fsync_jitter_sigma)
-                                                   : 1.0;
-  const auto lat = sim::Duration::FromSeconds(cfg.fsync_latency.seconds() * factor);
-  e.disk_busy_until = start + lat + e.disk_extra;
-  e.flushing = true;
-  const int32_t o = e.ordinal;
-  const uint64_t epoch = e.epoch, seq = e.received_seq;
-  sim.Schedule(e.disk_busy_until, k_fsync, static_cast<uint64_t>(o),
-               [this, o, epoch, seq] { OnFlushed(o, epoch, seq); });
-}
-
-// Records up to `seq` are durable. A primary streams them to its standbys
-// (the WAL sender sends up to the flush pointer, so a standby never holds
-// what its primary could lose) and releases what the mode allows. A standby
-// replays them into its engine, checks its state hash against the primary's
-// at the same sequence number (spec invariant 9) and acknowledges.
-void WalletLoop::Impl::OnFlushed(int32_t o, uint64_t epoch, uint64_t seq) {
-  Engine& e = *engines[static_cast<size_t>(o)];
-  if (e.epoch != epoch || !e.ledger || e.role == Role::kDead) return;
-  e.flushing = false;
-  const uint64_t from = e.durable_seq + 1;
-  if (e.role == Role::kPrimary || e.role == Role::kDemoted) {
-    for (uint64_t q = from; q <= seq; ++q) {
-      const BatchPtr b = e.log[static_cast<size_t>(q - e.log.front()->seq)];
-      RH_ASSERT(b->seq == q);
-      e.durable_seq = q;
-      e.durable_bytes = b->bytes_end;
-      for (auto& s : engines)
-        if (s->role == Role::kStandby && s->ledger) Ship(e, *s, b);
-    }
-    if (e.role == Role::kPrimary) TryRelease(e);
-  } else {
-    for (uint64_t q = from; q <= seq; ++q) {
-      const BatchPtr& b = e.log[static_cast<size_t>(q - e.log.front()->seq)];
-      RH_ASSERT(b->seq == q);
-      scratch.resize(b->ops.size());
-      e.ledger->ApplyBatch(b->ops, b->first_ts, scratch.data());
-      e.durable_seq = q;
-      e.durable_bytes = b->bytes_end;
-      e.ops_applied = b->ops_end;
-      if (e.ledger->StateHash() != b->state_hash_after)
-        Violation("standby " + PodName(cfg.service, o) +
-                  " state hash differs from the primary's at seq " + std::to_string(q));
-    }
-    // Async primaries never wait for acknowledgements: none are sent (the
-    // lag series reads the standbys' positions directly).
-    if (primary >= 0 && seq >= from && cfg.replication != ReplicationMode::kAsync) {
-      Engine& p = *engines[static_cast<size_t>(primary)];
-      if (p.role == Role::kPrimary) {
-        const int32_t po = p.ordinal;
-        const uint64_t t = e.term;
-        sim.Schedule(LinkArrival(e, p), k_ack, static_cast<uint64_t>(o),
-                     [this, po, o, t, seq] { OnAck(po, o, t, seq); });
-      }
-    }
-  }
-  if (e.received_seq > e.durable_seq) StartFlush(e);
-}
-
-// A message leaves `from` now and arrives after the zone-pair latency; a lost
-// packet costs a retransmission; a partition holds it until it heals; the
-// link stays FIFO (one TCP stream per pair).
-sim::Time WalletLoop::Impl::LinkArrival(const Engine& from, const Engine& to) {
-  const sim::Duration lat =
-      from.zone == to.zone ? cfg.same_zone_latency : cfg.replication_latency;
-  sim::Time t = sim.now() + lat;
-  if (cfg.link_loss > 0)
-    for (int i = 0; i < 16 && link_rng.Chance(cfg.link_loss); ++i) t += cfg.link_retransmit;
-  for (const auto& w : partitions) {
-    const bool hit = (w.a == from.zone && w.b == to.zone) || (w.b == from.zone && w.a == to.zone);
-    if (hit && w.until > sim.now()) t = std::max(t, w.until + lat);
-  }
-  auto& last = link_last[{from.ordinal, to.ordinal}];
-  t = std::max(t, last);
-  last = t;
-  return t;
-}
-
-// A message still in flight when its sender dies is lost with it (the
-// sender's socket buffers and NIC go with the node or zone).
-void WalletLoop::Impl::Ship(Engine& from, Engine& to, const BatchPtr& b) {
-  const int32_t o = to.ordinal, f = from.ordinal;
-  const uint64_t from_epoch = from.epoch;
-  sim.Schedule(LinkArrival(from, to), k_ship, static_cast<uint64_t>(o),
-               [this, o, f, from_epoch, b] {
-                 if (engines[static_cast<size_t>(f)]->epoch == from_epoch) OnReplicate(o, b);
-               });
-}
-
-void WalletLoop::Impl::OnReplicate(int32_t o, const BatchPtr& b) {
-  Engine& e = *engines[static_cast<size_t>(o)];
-  if (e.role != Role::kStandby || !e.ledger) {
-    if (e.role == Role::kPrimary && b->term < e.term) ++stats.fenced_messages;
-    return;
-  }
-  if (b->term < e.term) {  // a deposed primary: fenced by the term
-    ++stats.fenced_messages;
-    return;
-  }
-  if (b->seq <= e.received_seq) return;  // already held (resent during catch-up)
-  if (b->seq != e.received_seq + 1) {
-    Violation("replication gap on " + PodName(cfg.service, o) + ": expected seq " +
-              std::to_string(e.received_seq + 1) + ", got " + std::to_string(b->seq));
-    return;
-  }
-  e.term = b->term;
-  e.received_seq = b->seq;
-  e.received_bytes = b->bytes_end;
-  e.log.push_back(b);
-  if (!e.flushing) StartFlush(e);
-}
-
-void WalletLoop::Impl::OnAck(int32_t po, int32_t from, uint64_t t, uint64_t seq) {
-  Engine& p = *engines[static_cast<size_t>(po)];
-  if (p.role != Role::kPrimary || t != p.term) return;
-  uint64_t& a = p.standby_acks[static_cast<size_t>(from)];
-  a = std::max(a, seq);
-  TryRelease(p);
+// WAL bytes up to record `seq`, from the primaries' mean record size (the
+// host sees write sizes, not per-record offsets). Used for Patroni's optime
+// and maximum_lag_on_failover. Example: 2 MB written in 1,000 records ->
+// record 900 at ~1.8 MB.
+int64_t WalletLoop::Impl::SeqBytes(uint64_t seq) const {
+  const double mean = primary_wal_records > 1
+                          ? static_cast<double>(primary_wal_bytes) / static_cast<double>(primary_wal_records - 1)
+                          : static_cast<double>(WalRecordBytes(1));
+  return static_cast<int64_t>(static_cast<double>(seq) * mean);
 }
 
 // ----------------------------------------------------------- Patroni ---
 
 // Sync mode keeps its synchronous standbys while they are healthy and fills
 // up to k with the lowest ordinals; quorum mode lists every healthy standby.
-void WalletLoop::Impl::ReconfigureSyncSet(Engine& p) {
+// When the primary's engine no longer matches (other sync standbys, degraded
+// or back), it is rebuilt from its disk with the new order.
+void WalletLoop::Impl::ReconfigureSyncSet(Pod& p) {
+  UpdateSyncSet(p);
+  if (!p.engine || p.role != Role::kPrimary || cfg.replication == ReplicationMode::kAsync) return;
+  const bool want_async = NeedsDegrade(p);
+  bool mismatch = want_async != degraded;
+  if (!mismatch && !want_async && cfg.replication == ReplicationMode::kSync) {
+    const auto& have = p.engine->config().replicas;
+    const std::vector<uint32_t> want = PrimaryOrder(p);
+    const size_t k = static_cast<size_t>(cfg.sync_count);
+    mismatch = have.size() < k || want.size() < k ||
+               !std::equal(want.begin(), want.begin() + static_cast<std::ptrdiff_t>(k), have.begin());
+  }
+  if (mismatch && !p.rebuild_pending) {
+    p.rebuild_pending = true;
+    MaybeRebuild(p.ordinal);
+  }
+}
+
+void WalletLoop::Impl::UpdateSyncSet(Pod& p) {
   std::vector<int32_t> next;
-  auto healthy = [&](int32_t o) {
-    const Engine& s = *engines[static_cast<size_t>(o)];
-    return s.role == Role::kStandby && s.ledger != nullptr;
-  };
+  auto healthy = [&](int32_t o) { return o != p.ordinal && Healthy(P(o)); };
   if (cfg.replication == ReplicationMode::kSync) {
     for (int32_t o : dcs_sync_set)
       if (healthy(o) && static_cast<int32_t>(next.size()) < cfg.sync_count) next.push_back(o);
-    for (const auto& s : engines)
+    for (const auto& s : pods)
       if (static_cast<int32_t>(next.size()) < cfg.sync_count && healthy(s->ordinal) &&
           std::find(next.begin(), next.end(), s->ordinal) == next.end())
         next.push_back(s->ordinal);
     std::sort(next.begin(), next.end());
   } else if (cfg.replication == ReplicationMode::kQuorum) {
-    for (const auto& s : engines)
+    for (const auto& s : pods)
       if (healthy(s->ordinal)) next.push_back(s->ordinal);
   }
   if (next != dcs_sync_set) {
@@ -734,25 +851,26 @@ void WalletLoop::Impl::ReconfigureSyncSet(Engine& p) {
                        std::string(ToString(cfg.replication)) + " standbys: [" + names + "]");
     dcs_sync_set = std::move(next);
   }
-  (void)p;
 }
 
-// One Patroni HA-loop iteration of a member. The leader renews its lease and
-// publishes its WAL position (the optime maximum_lag_on_failover compares
-// against); a standby that finds the lease expired starts the leader race.
+// One Patroni HA-loop iteration of a member. The leader renews its lease
+// (and the engine's: require_lease) and publishes its WAL position; a standby
+// that finds the lease expired starts the leader race.
 void WalletLoop::Impl::HaTick(int32_t o) {
-  Engine& e = *engines[static_cast<size_t>(o)];
+  Pod& e = P(o);
   if (e.role == Role::kDead) return;
   e.ha_event = sim.ScheduleIn(cfg.failover.loop_wait, k_ha, static_cast<uint64_t>(o),
                               [this, o] { HaTick(o); });
   if (e.role == Role::kPrimary) {
     lease_expiry = sim.now() + cfg.failover.ttl;
-    dcs_optime_bytes = e.received_bytes;
+    if (e.engine) {
+      e.engine->SetLease(Us(lease_expiry));
+      dcs_optime_bytes = SeqBytes(e.engine->last_seq());
+    }
     ReconfigureSyncSet(e);
-    TryRelease(e);
     return;
   }
-  if (e.role != Role::kStandby || !e.ledger || cfg.failover.managed) return;
+  if (e.role != Role::kStandby || !e.engine || cfg.failover.managed) return;
   if (primary >= 0 || promoting >= 0 || election_running) return;
   if (sim.now() < lease_expiry) return;
   FailoverRecord* rec = PendingRecord();
@@ -761,7 +879,7 @@ void WalletLoop::Impl::HaTick(int32_t o) {
   // costs member_check_timeout), then take the leader key in the DCS.
   // A dead member stays listed until its member key expires (ttl).
   bool member_down = false;
-  for (const auto& s : engines)
+  for (const auto& s : pods)
     if (s->ordinal != o && s->role == Role::kDead && (!rec || s->ordinal != rec->old_primary) &&
         s->died_at + cfg.failover.ttl > sim.now())
       member_down = true;
@@ -785,24 +903,23 @@ void WalletLoop::Impl::DecideElection() {
   in.leader_optime_bytes = dcs_optime_bytes;
   in.maximum_lag_bytes = cfg.failover.maximum_lag_on_failover_bytes;
   in.sync_set_empty = dcs_sync_set.empty();
-  std::vector<int32_t> members;
-  for (const auto& s : engines) {
+  FailoverRecord* rec = PendingRecord();
+  for (const auto& s : pods) {
     if (s->role != Role::kStandby && s->role != Role::kDead) continue;
-    if (!s->ledger && s->role == Role::kStandby) continue;  // never seeded
-    FailoverRecord* rec = PendingRecord();
+    if (s->role == Role::kStandby && !Healthy(*s)) continue;  // never seeded / installing
     if (rec && s->ordinal == rec->old_primary) continue;
+    if (s->role == Role::kDead && !s->engine && s->died_at == sim::Time::Max()) continue;
     CandidateView c;
     c.index = s->ordinal;
     c.alive = s->role == Role::kStandby;
     c.reachable = c.alive;
-    c.durable_seq = s->received_seq;
-    c.durable_bytes = s->received_bytes;
+    c.durable_seq = c.alive ? s->engine->durable_seq() : s->last_durable_seq;
+    c.durable_bytes = SeqBytes(c.durable_seq);
     c.in_sync_set =
         std::find(dcs_sync_set.begin(), dcs_sync_set.end(), s->ordinal) != dcs_sync_set.end();
     in.candidates.push_back(c);
   }
   const ElectionResult out = Elect(in);
-  FailoverRecord* rec = PendingRecord();
   if (out.winner < 0) {
     std::string why;
     for (size_t i = 0; i < in.candidates.size(); ++i)
@@ -815,92 +932,121 @@ void WalletLoop::Impl::DecideElection() {
   promoting = out.winner;
   lease_expiry = sim.now() + cfg.failover.ttl;
   if (rec) rec->leader_key_at = sim.now();
-  Engine& w = *engines[static_cast<size_t>(out.winner)];
-  // Catch-up: records already received are fsynced and replayed, then
-  // pg_ctl promote.
-  const sim::Time ready = std::max(sim.now(), w.disk_busy_until) + cfg.failover.promote_time;
+  // Catch-up: records already received are made durable and replayed
+  // (Promote waits for that), then pg_ctl promote.
   const int32_t o = out.winner;
-  sim.Schedule(ready, k_promote, static_cast<uint64_t>(o), [this, o] { Promote(o); });
+  sim.ScheduleIn(cfg.failover.promote_time, k_promote, static_cast<uint64_t>(o), [this, o] { Promote(o); });
 }
 
-// The winner becomes the primary of a new term. RPO is measured here: every
-// operation the old primary acknowledged (with a success result) whose id
-// the new primary's engine does not hold.
+// RPO, measured on the engines: Engine::ComputePromotionLoss lists the ops
+// the old primary acknowledged (up to its acknowledged frontier) that the
+// promoted engine does not hold; the successful ones are the lost transfers.
+// Independently, the providers' acknowledged ids (last minutes) missing on
+// the promoted engine are counted; a provider-acknowledged id missing but not
+// in the engine's list is a violation (lost without being reported).
+void WalletLoop::Impl::MeasureLoss(FailoverRecord& rec, const we::Engine& old, const Pod& w) {
+  const we::PromotionLoss loss = we::Engine::ComputePromotionLoss(old, *w.engine);
+  std::set<we::Id128> lost;
+  uint64_t first_ts = std::numeric_limits<uint64_t>::max();
+  for (const we::Id128& id : loss.lost_op_ids) {
+    const we::IndexEntry* e = old.ledger().FindEntry(id);
+    if (!e || !we::IsSuccess(e->result) || !lost.insert(id).second) continue;
+    rec.rpo_amount_minor += e->body.amount;
+    first_ts = std::min(first_ts, e->timestamp);
+  }
+  rec.rpo_transfers = static_cast<int64_t>(lost.size());
+  rec.rpo_s = lost.empty() ? 0.0
+                           : std::max(0.0, rec.failed_at.seconds() -
+                                               static_cast<double>(first_ts / 1000) / 1e6);
+  rec.lost_ids.assign(lost.begin(), lost.end());
+  lost_ids.insert(lost.begin(), lost.end());
+  std::set<we::Id128> provider_missing;
+  for (const AckedOp& a : recent_acked)
+    if (w.engine->ledger().FindEntry(a.id) == nullptr) provider_missing.insert(a.id);
+  rec.rpo_transfers_provider = static_cast<int64_t>(provider_missing.size());
+  for (const we::Id128& id : provider_missing)
+    if (!lost.count(id))
+      Violation("acknowledged operation " + we::ToString(id) + " missing on promoted " +
+                PodName(cfg.service, w.ordinal) + " but not in the engine's loss report");
+}
+
+// The winner becomes the primary of a new term: Engine::CheckPromotion with
+// the positions of the reachable standbys, then Engine::Promote (or, when
+// too few standbys remain for sync/quorum in non-strict mode, a restart of
+// its engine from its disk as an asynchronous primary).
 void WalletLoop::Impl::Promote(int32_t o) {
   promoting = -1;
-  Engine& w = *engines[static_cast<size_t>(o)];
-  if (w.role != Role::kStandby || !w.ledger) return;  // died meanwhile: next loop retries
-  if (w.durable_seq != w.received_seq) {  // a late record is still being replayed
-    promoting = o;
-    sim.Schedule(std::max(w.disk_busy_until, sim.now() + sim::Duration::Micros(1)), k_promote,
-                 static_cast<uint64_t>(o), [this, o] { Promote(o); });
+  Pod& w = P(o);
+  if (w.role != Role::kStandby || !w.engine) return;  // died meanwhile: next loop retries
+  if (w.engine->durable_seq() != w.engine->last_seq() || w.io_busy || !w.io.empty()) {
+    promoting = o;  // catch-up: a received record is still being made durable
+    sim.ScheduleIn(sim::Duration::Millis(1), k_promote, static_cast<uint64_t>(o), [this, o] { Promote(o); });
     return;
   }
+  std::vector<we::PeerState> peers;
+  for (const auto& s : pods)
+    if (s->ordinal != o && Healthy(*s))
+      peers.push_back({s->slot, s->engine->durable_seq(), s->engine->last_record_term()});
+  const bool designated =
+      std::find(dcs_sync_set.begin(), dcs_sync_set.end(), o) != dcs_sync_set.end();
+  const we::PromotionCheck check = w.engine->CheckPromotion(peers, designated);
+  if (check.verdict != we::PromotionVerdict::kAllowed) {
+    sim.recorder().Log(sim.now(), "WalletNoCandidate", "pod/" + PodName(cfg.service, o),
+                       std::string("engine refused promotion: ") + we::VerdictName(check.verdict));
+    return;  // the next HA loop races again
+  }
   FailoverRecord* rec = PendingRecord();
-  w.role = Role::kPrimary;
-  w.term = term;
-  primary = o;
-  w.acked_seq = w.durable_seq;
-  w.commits.clear();
-  std::fill(w.standby_acks.begin(), w.standby_acks.end(), 0);
+  w.role = Role::kPrimary;  // for PrimaryOrder / NeedsDegrade
+  if (cfg.replication == ReplicationMode::kSync) {
+    dcs_sync_set.clear();
+    UpdateSyncSet(w);
+  }
+  const bool async_only = NeedsDegrade(w);
+  if (async_only) {
+    if (!StartEngine(w, we::Role::kPrimary, term, true)) {
+      w.role = Role::kStandby;
+      FailPod(o, "recovery failed at promotion", true, cfg.restart_delay);
+      return;
+    }
+  } else {
+    w.engine->Promote(Us(sim.now()), term, PrimaryOrder(w));
+  }
+  degraded = async_only;
+  BecomeLeader(w);
+  w.rebuild_pending = false;
   if (rec) {
     rec->new_primary = o;
     rec->promoted_at = sim.now();
-    rec->new_primary_seq = w.durable_seq;
-    Engine& old = *engines[static_cast<size_t>(rec->old_primary)];
-    std::set<we::Id128> lost;
-    sim::Time first = sim::Time::Max();
-    for (const auto& c : old.commits) {
-      if (!c.acked || c.batch->seq <= w.durable_seq) continue;
-      for (size_t i = 0; i < c.batch->ops.size(); ++i) {
-        const we::Op& op = c.batch->ops[i];
-        if (!we::IsSuccess(c.replies->replies[i].result)) continue;
-        if (w.ledger->FindEntry(op.id) != nullptr || lost.count(op.id)) continue;
-        lost.insert(op.id);
-        rec->rpo_amount_minor += op.amount;
-        first = std::min(first, c.batch->closed_at);
-      }
+    rec->new_primary_seq = w.engine->durable_seq();
+    Pod& old = P(rec->old_primary);
+    if (old_engine) MeasureLoss(*rec, *old_engine, w);
+    else if (old.engine) MeasureLoss(*rec, *old.engine, w);  // switchover
+    if (old.role != Role::kDead) {  // a switchover: the terminating pod stops now
+      old.died_at = sim.now();
+      old.role = Role::kDead;
+      ++old.epoch;
+      ++old.net_epoch;
+      old.io.clear();
+      old.io_busy = false;
+      if (old.engine) old.last_durable_seq = old.engine->durable_seq();
+      old.engine.reset();
+      old.disk.reset();
     }
-    rec->rpo_transfers = static_cast<int64_t>(lost.size());
-    rec->rpo_s = lost.empty() ? 0.0 : (rec->failed_at - first).seconds();
-    rec->lost_ids.assign(lost.begin(), lost.end());
-    lost_ids.insert(lost.begin(), lost.end());
-    // The old primary's disk is gone (or it is rewound later): free it.
-    if (old.role != Role::kDead) old.died_at = sim.now();
-    old.role = Role::kDead;
-    old.flushing = false;
-    ++old.epoch;
-    old.ledger.reset();
-    old.commits.clear();
-    old.log.clear();
-    old.open_ops.clear();
-    old.open_tags.clear();
   }
-  // Standbys follow the new primary: a diverged one (holding records the
-  // new primary lacks) is rewound by a reseed, the others catch up.
-  for (auto& s : engines) {
-    if (s->ordinal == o || s->role != Role::kStandby) continue;
-    if (!s->ledger || s->received_seq > w.durable_seq) {
-      Reseed(*s, w);
-      continue;
-    }
-    s->term = term;
-    for (const auto& b : w.log)
-      if (b->seq > s->received_seq) Ship(w, *s, b);
-  }
-  dcs_sync_set.clear();
-  ReconfigureSyncSet(w);
-  dcs_optime_bytes = w.received_bytes;
-  sim.MixDigest(we::Combine64(static_cast<uint64_t>(o), w.durable_seq ^ (term << 48)));
+  old_engine.reset();
+  Drain(w);
+  UpdateSyncSet(w);
+  sim.MixDigest(we::Combine64(static_cast<uint64_t>(o), w.engine->durable_seq() ^ (term << 48)));
   if (rec) {
-    char msg[320];
+    char msg[360];
     std::snprintf(msg, sizeof msg,
-                  "promoted %s (%s) term %" PRIu64 " at seq %" PRIu64
-                  "; old primary %s reached seq %" PRIu64 "; RPO %" PRId64
-                  " acknowledged operations (%" PRId64 " minor units, %.3fs)",
-                  PodName(cfg.service, o).c_str(), w.zone.c_str(), term, w.durable_seq,
+                  "promoted %s (%s) term %" PRIu64 " at seq %" PRIu64 "%s; old primary %s reached seq %" PRIu64
+                  "; RPO %" PRId64 " acknowledged operations (%" PRId64
+                  " minor units, %.3fs; providers count %" PRId64 ")",
+                  PodName(cfg.service, o).c_str(), w.zone.c_str(), term, w.engine->durable_seq(),
+                  async_only ? " (degraded to async)" : "",
                   PodName(cfg.service, rec->old_primary).c_str(), rec->old_primary_seq,
-                  rec->rpo_transfers, rec->rpo_amount_minor, rec->rpo_s);
+                  rec->rpo_transfers, rec->rpo_amount_minor, rec->rpo_s, rec->rpo_transfers_provider);
     sim.recorder().Log(sim.now(), "WalletFailover", "statefulset/" + cfg.service, msg);
   }
   sim.ScheduleIn(cfg.failover.reroute_delay, k_reroute, static_cast<uint64_t>(o), [this, o] {
@@ -912,28 +1058,37 @@ void WalletLoop::Impl::Promote(int32_t o) {
 
 // ------------------------------------------------------------ faults ---
 
-void WalletLoop::Impl::FailPod(int32_t o, const std::string& cause) {
-  Engine& e = *engines[static_cast<size_t>(o)];
+// A pod goes down. Its engine stops (the failed primary's engine is kept
+// until the loss is measured); its disk goes with its node unless
+// `disk_survives` (process crash, power loss, I/O error), in which case the
+// pod restarts after `restart_after` and recovers from the disk.
+void WalletLoop::Impl::FailPod(int32_t o, const std::string& cause, bool disk_survives,
+                               sim::Duration restart_after) {
+  Pod& e = P(o);
   if (e.role == Role::kDead) return;
   const bool was_primary = e.role == Role::kPrimary || e.role == Role::kDemoted;
-  sim.Cancel(e.close_event);
   sim.Cancel(e.ha_event);
-  e.open_ops.clear();
-  e.open_tags.clear();
   e.role = Role::kDead;
   e.died_at = sim.now();
-  e.flushing = false;
   ++e.epoch;
+  ++e.net_epoch;
+  e.io.clear();
+  e.io_busy = false;
+  e.tick_at = sim::Time::Max();
+  e.rebuild_pending = false;
+  if (e.engine) e.last_durable_seq = e.engine->durable_seq();
+  PurgeRequests(o);
   sim.recorder().Log(sim.now(), "WalletPodLost", "pod/" + PodName(cfg.service, o),
                      cause + (was_primary ? " (primary)" : " (standby)") + " in " + e.zone);
-  if (was_primary && e.ordinal == primary) {
+  if (was_primary && o == primary) {
     primary = -1;
     FailoverRecord rec;
     rec.failed_at = sim.now();
     rec.cause = cause;
     rec.old_primary = o;
-    rec.old_primary_seq = e.received_seq;
+    rec.old_primary_seq = e.engine ? e.engine->last_seq() : 0;
     failovers.push_back(rec);
+    old_engine = std::move(e.engine);
     if (cfg.failover.managed) {
       const double lo = cfg.failover.managed_min.seconds(), hi = cfg.failover.managed_max.seconds();
       const auto total = sim::Duration::FromSeconds(managed_rng.Uniform(lo, hi));
@@ -943,33 +1098,133 @@ void WalletLoop::Impl::FailPod(int32_t o, const std::string& cause) {
         StartElection(sim::Duration{});
       });
     }
-  } else if (!was_primary) {
-    e.ledger.reset();  // the standby's disk went with its node
-    e.log.clear();
+  } else if (was_primary && old_engine == nullptr) {
+    old_engine = std::move(e.engine);  // a demoted (switchover) primary dying meanwhile
+  }
+  e.engine.reset();
+  if (disk_survives && e.disk) {
+    e.disk->Crash();
+    sim.ScheduleIn(restart_after, k_restart, static_cast<uint64_t>(o), [this, o] { Restart(o); });
+  } else {
+    e.disk.reset();
   }
   CheckNow("after " + cause);
 }
 
+// A pod whose disk survived comes back: wallet::Recover over its durable
+// image (a torn unacknowledged tail is cut; any other damage is diagnosed).
+// It becomes primary again when it was the failed primary and nobody was
+// elected meanwhile (it still owns the leader key); otherwise it rejoins as
+// a replica (a diverged suffix is replaced by a snapshot install). Damage:
+// the disk is wiped and the engine re-seeded from the primary. A full disk
+// was grown by the operator before the restart.
+void WalletLoop::Impl::Restart(int32_t o) {
+  Pod& p = P(o);
+  if (p.role != Role::kDead || !p.disk || p.engine) return;
+  if (slot_pod[p.slot] != o) return;  // replaced meanwhile
+  p.disk->faults().capacity_bytes = UINT64_MAX;
+  FailoverRecord* rec = PendingRecord();
+  const bool lead = rec && rec->old_primary == o && primary < 0 && promoting < 0 && !election_running;
+  ++stats.engine_restarts;
+  p.died_at = sim::Time::Max();
+  p.role = Role::kStandby;
+  bool ok = false;
+  if (lead) {
+    ++term;
+    p.role = Role::kPrimary;
+    ok = StartEngine(p, we::Role::kPrimary, term, NeedsDegrade(p));
+    if (ok) {
+      degraded = NeedsDegrade(p);
+      BecomeLeader(p);
+      rec->new_primary = o;
+      rec->detected_at = rec->leader_key_at = rec->promoted_at = sim.now();
+      rec->new_primary_seq = p.engine->durable_seq();
+      if (old_engine) MeasureLoss(*rec, *old_engine, p);
+      old_engine.reset();
+      routed = o;
+      sim.recorder().Log(sim.now(), "WalletFailover", "pod/" + PodName(cfg.service, o),
+                         "restarted primary recovered from its disk at seq " +
+                             std::to_string(p.engine->durable_seq()) + "; RPO " +
+                             std::to_string(rec->rpo_transfers) + " acknowledged operations");
+      if (promotion_observer) promotion_observer(*rec);
+    } else {
+      p.role = Role::kStandby;
+    }
+  } else {
+    ok = StartEngine(p, we::Role::kReplica, term, false);
+  }
+  if (!ok) {
+    ++stats.recoveries_failed;
+    p.disk = std::make_unique<we::SimDisk>(
+        sim::Rng::Derive(sim.seed(), "wallet/disk/" + std::to_string(o) + "/" +
+                                         std::to_string(stats.recoveries_failed)).Next());
+    ok = StartEngine(p, we::Role::kReplica, term, false);
+    RH_ASSERT(ok);
+  }
+  sim.recorder().Log(sim.now(), "WalletRestarted", "pod/" + PodName(cfg.service, o),
+                     std::string(p.role == Role::kPrimary ? "primary" : "replica") + " recovered at seq " +
+                         std::to_string(p.engine->durable_seq()));
+  StartHaLoop(p);
+  if (primary >= 0 && primary != o) ReconfigureSyncSet(P(primary));
+  CheckNow("after restart of " + PodName(cfg.service, o));
+}
+
 // A graceful stop of the primary (pod terminating): Patroni demotes it,
 // releases the leader key at once, and a standby takes over without waiting
-// for the lease; records shipped before the stop reach the standbys.
+// for the lease; records already shipped reach the standbys meanwhile. The
+// engine's lease is cut, so it acknowledges nothing more.
 void WalletLoop::Impl::Switchover(int32_t o) {
-  Engine& e = *engines[static_cast<size_t>(o)];
+  Pod& e = P(o);
   if (e.role != Role::kPrimary) return;
-  sim.Cancel(e.close_event);
-  CloseBatch(o);
   e.role = Role::kDemoted;
+  if (e.engine) {
+    e.engine->Tick(Us(sim.now()));
+    e.engine->SetLease(Us(sim.now()));
+    Drain(e);
+  }
   primary = -1;
   FailoverRecord rec;
   rec.failed_at = sim.now();
   rec.cause = "switchover (pod terminating)";
   rec.old_primary = o;
-  rec.old_primary_seq = e.received_seq;
+  rec.old_primary_seq = e.engine ? e.engine->last_seq() : 0;
   rec.detected_at = sim.now();
   failovers.push_back(rec);
   lease_expiry = sim.now();
-  // Shutdown checkpoint and the last WAL sent before the key is released.
+  // The measured loss compares against the terminating engine.
   StartElection(cfg.failover.promote_time + cfg.failover.dcs_round_trip);
+}
+
+void WalletLoop::Impl::DamageDisk(int32_t o, DiskFault fault) {
+  Pod& p = P(o);
+  if (p.role == Role::kDead || !p.disk) return;
+  ++stats.disk_faults;
+  sim.recorder().Log(sim.now(), "WalletDiskFault", "pod/" + PodName(cfg.service, o), ToString(fault));
+  switch (fault) {
+    case DiskFault::kTornWrite:
+      FailPod(o, "power loss (torn writes)", true, cfg.restart_delay);
+      return;
+    case DiskFault::kLostWrite:
+      p.lose_next_write = true;
+      return;
+    case DiskFault::kFsyncError:
+      p.fail_next_flush = true;
+      return;
+    case DiskFault::kFullDisk:
+      p.disk->faults().capacity_bytes = p.disk->UsedBytes();
+      return;
+    case DiskFault::kBitFlip: {
+      const we::DirImage image = p.disk->Image();
+      for (auto it = image.rbegin(); it != image.rend(); ++it) {
+        uint64_t gen = 0;
+        if (!we::ParseSegmentName(it->first, &gen) || it->second.size() < 256) continue;
+        const uint64_t off = disk_rng.Below(it->second.size());
+        p.disk->FlipBit(it->first, off, static_cast<int>(disk_rng.Below(8)));
+        return;
+      }
+      return;
+    }
+  }
 }
 
 // --------------------------------------------------------- providers ---
@@ -1074,15 +1329,20 @@ void WalletLoop::Impl::Arrive(uint64_t id, uint32_t attempt, int32_t target) {
   RH_ASSERT(it != calls.end());
   Call& c = it->second;
   --c.in_flight;
-  Engine& e = *engines[static_cast<size_t>(target)];
-  if (e.role != Role::kPrimary) {
-    ++stats.requests_dropped;  // dead, demoted or a standby: no write happens
+  Pod& e = P(target);
+  if (e.role != Role::kPrimary || !e.engine || e.rebuild_pending) {
+    ++stats.requests_dropped;  // dead, demoted, reconfiguring or a standby: no write happens
     MaybeErase(id, c);
     return;
   }
   const we::Op op = OpForAttempt(c, attempt);
   MaybeErase(id, c);
-  Submit(e, id, attempt, op);
+  // A real call on the primary's engine: one Submission per provider request.
+  const uint64_t request = ++next_request;
+  requests.emplace(request, ReqTag{id, attempt, target, op.id});
+  e.engine->Submit(Us(sim.now()), we::Submission{request, {op}});
+  ScheduleBatchTick(e);
+  Drain(e);
 }
 
 void WalletLoop::Impl::NewPhase(Call& c, CallKind kind, const we::Op& op) {
@@ -1188,22 +1448,21 @@ void WalletLoop::Impl::RoundEnd(uint64_t id) {
 // ------------------------------------------------------------ checks ---
 
 void WalletLoop::Impl::Violation(const std::string& text) {
-  std::string v = "t=" + sim::FormatTime(sim.now()) + " seed=" + std::to_string(sim.seed()) + ": " +
-                  text;
+  std::string v = "t=" + sim::FormatTime(sim.now()) + " seed=" + std::to_string(sim.seed()) + ": " + text;
   sim.recorder().Log(sim.now(), "WalletInvariantViolation", "statefulset/" + cfg.service, v);
   if (violations.size() < 100) violations.push_back(std::move(v));
 }
 
 // Reconciliation: every operation a provider saw acknowledged must be held
-// by the serving primary, unless a failover's RPO already counted it lost.
+// by the serving primary's engine, unless a failover's RPO counted it lost.
 void WalletLoop::Impl::Audit() {
   if (primary < 0) return;
-  const Engine& p = *engines[static_cast<size_t>(primary)];
-  if (p.role != Role::kPrimary || !p.ledger) return;
+  const Pod& p = P(primary);
+  if (p.role != Role::kPrimary || !p.engine) return;
   for (const auto& a : pending_audit) {
     // An id older than half the retention may have been pruned legitimately.
     if ((sim.now() - a.at) * 2 >= cfg.idempotency_retention) continue;
-    if (p.ledger->FindEntry(a.id) == nullptr && lost_ids.count(a.id) == 0)
+    if (p.engine->ledger().FindEntry(a.id) == nullptr && lost_ids.count(a.id) == 0)
       Violation("reconciliation: provider-acknowledged operation " + we::ToString(a.id) +
                 " missing on primary " + PodName(cfg.service, primary));
   }
@@ -1211,14 +1470,23 @@ void WalletLoop::Impl::Audit() {
   pending_audit.clear();
 }
 
+// The spec's invariants on every live engine (conservation, no overdraft,
+// one application per id, balances = fold while nothing was pruned), and
+// replicas consistent with the primary: an engine holding the primary's last
+// record (same chain checksum) must have the same state hash.
 void WalletLoop::Impl::CheckNow(const std::string& when) {
-  for (const auto& e : engines) {
-    if (!e->ledger || e->role == Role::kDead) continue;
-    // Folding balances from the index is exact only while nothing was pruned.
+  const we::Engine* pe = primary >= 0 ? P(primary).engine.get() : nullptr;
+  for (const auto& e : pods) {
+    if (!e->engine || e->role == Role::kDead) continue;
     we::InvariantOptions options;
     options.check_fold = sim.now().us < cfg.idempotency_retention.us;
-    const std::string v = we::CheckLedgerInvariants(*e->ledger, options);
+    const std::string v = we::CheckLedgerInvariants(e->engine->ledger(), options);
     if (!v.empty()) Violation(when + ": " + PodName(cfg.service, e->ordinal) + ": " + v);
+    if (pe && e->engine.get() != pe && e->engine->last_seq() == pe->last_seq() &&
+        e->engine->ChecksumAt(pe->last_seq()) == pe->ChecksumAt(pe->last_seq()) &&
+        e->engine->state_hash() != pe->state_hash())
+      Violation(when + ": " + PodName(cfg.service, e->ordinal) + " state hash differs from the primary's at seq " +
+                std::to_string(pe->last_seq()));
   }
   Audit();
 }
@@ -1228,8 +1496,8 @@ void WalletLoop::Impl::CheckNow(const std::string& when) {
 // every half retention and at the end, so pruned ids were counted before
 // they left the index; a round is counted once per extra application.
 void WalletLoop::Impl::CountDuplicates() {
-  const Engine* src = primary >= 0 ? engines[static_cast<size_t>(primary)].get() : nullptr;
-  if (!src || !src->ledger) return;
+  const Pod* src = primary >= 0 ? &P(primary) : nullptr;
+  if (!src || !src->engine) return;
   struct Leg {
     uint32_t provider;
     we::Id128 round;
@@ -1237,7 +1505,7 @@ void WalletLoop::Impl::CountDuplicates() {
     auto operator<=>(const Leg&) const = default;
   };
   std::vector<Leg> legs;
-  src->ledger->ForEachEntry([&](const we::IndexEntry& e) {
+  src->engine->ledger().ForEachEntry([&](const we::IndexEntry& e) {
     if (e.result != we::Result::kOk) return;
     if (e.body.kind == we::OpKind::kBet && e.state == we::EntryState::kBetApplied)
       legs.push_back({e.body.provider, e.body.round_id, 0});
@@ -1261,60 +1529,135 @@ void WalletLoop::Impl::CountDuplicates() {
   }
 }
 
+// ----------------------------------------------------------- backups ---
+
+// The snapshot schedule: the primary's engine takes a snapshot at its next
+// idle point (Engine::RequestSnapshot); its log continues in a new segment.
+void WalletLoop::Impl::TakeSnapshot() {
+  if (primary < 0 || !P(primary).engine) return;
+  Pod& p = P(primary);
+  p.engine->RequestSnapshot();
+  p.engine->Tick(Us(sim.now()));
+  Drain(p);
+}
+
+// Log archiving: the primary's durable files (snapshots and segments) are
+// copied to the archive; the newest `backups_kept` snapshots and the log from
+// the oldest of them on are kept there. On every live pod, log segments older
+// than its second-newest snapshot are recycled (truncated to zero): recovery
+// never reads them.
+void WalletLoop::Impl::Archive() {
+  if (primary < 0 || !P(primary).disk) return;
+  const we::DirImage image = P(primary).disk->Image();
+  for (const auto& [name, bytes] : image) {
+    uint64_t gen = 0;
+    if (we::ParseSnapshotName(name, &gen) || we::ParseSegmentName(name, &gen)) archive[name] = bytes;
+  }
+  std::vector<uint64_t> snaps;
+  for (const auto& [name, bytes] : archive) {
+    uint64_t gen = 0;
+    if (we::ParseSnapshotName(name, &gen)) snaps.push_back(gen);
+  }
+  std::sort(snaps.rbegin(), snaps.rend());
+  const size_t keep = static_cast<size_t>(std::max(1, cfg.backups_kept));
+  if (snaps.size() > keep) {
+    const uint64_t floor = snaps[keep - 1];
+    for (auto it = archive.begin(); it != archive.end();) {
+      uint64_t gen = 0;
+      const bool old = (we::ParseSnapshotName(it->first, &gen) || we::ParseSegmentName(it->first, &gen)) &&
+                       gen < floor;
+      it = old ? archive.erase(it) : std::next(it);
+    }
+  }
+  archive_bytes = 0;
+  for (const auto& [name, bytes] : archive) archive_bytes += bytes.size();
+  archived_at = sim.now();
+  ++stats.archives;
+  for (auto& p : pods) {
+    if (p->role == Role::kDead || !p->disk) continue;
+    const we::DirImage img = p->disk->Image();
+    std::vector<uint64_t> own;
+    for (const auto& [name, bytes] : img) {
+      uint64_t gen = 0;
+      if (we::ParseSnapshotName(name, &gen)) own.push_back(gen);
+    }
+    if (own.size() < 2) continue;
+    std::sort(own.rbegin(), own.rend());
+    for (const auto& [name, bytes] : img) {
+      uint64_t gen = 0;
+      if (we::ParseSegmentName(name, &gen) && gen < own[1] && !bytes.empty()) {
+        we::IoRequest t;
+        t.kind = we::IoKind::kTruncate;
+        t.file = name;
+        t.offset = 0;
+        p->disk->Execute(t);
+      }
+    }
+  }
+}
+
 // ============================================================ facade ===
 
 WalletLoop::WalletLoop(sim::Simulation& sim, WalletLoopConfig config)
     : impl_(std::make_unique<Impl>(sim, std::move(config))) {
   Impl* im = impl_.get();
+  struct Loop {
+    static void Every(Impl* x, sim::Duration every, sim::EventKind kind, uint64_t key, void (*fn)(Impl*)) {
+      x->sim.ScheduleIn(every, kind, key, [x, every, kind, key, fn] {
+        if (x->finished) return;
+        fn(x);
+        Every(x, every, kind, key, fn);
+      });
+    }
+  };
   const sim::Duration audit = std::max(
       sim::Duration::Millis(100), std::min(im->cfg.audit_interval, im->cfg.idempotency_retention / 4));
-  im->sim.ScheduleIn(audit, im->k_audit, 0, [im, audit] {
-    struct Loop {
-      static void Tick(Impl* x, sim::Duration every) {
-        if (x->finished) return;
-        x->Audit();
-        x->sim.ScheduleIn(every, x->k_audit, 0, [x, every] { Tick(x, every); });
-      }
-    };
-    Loop::Tick(im, audit);
-  });
+  Loop::Every(im, audit, im->k_audit, 0, [](Impl* x) { x->Audit(); });
   const sim::Duration scan = std::max(im->cfg.idempotency_retention / 2, sim::Duration::Seconds(1));
-  im->sim.ScheduleIn(scan, im->k_audit, 1, [im, scan] {
-    struct Loop {
-      static void Tick(Impl* x, sim::Duration every) {
-        if (x->finished) return;
-        x->CountDuplicates();
-        x->sim.ScheduleIn(every, x->k_audit, 1, [x, every] { Tick(x, every); });
-      }
-    };
-    Loop::Tick(im, scan);
-  });
+  Loop::Every(im, scan, im->k_audit, 1, [](Impl* x) { x->CountDuplicates(); });
+  Loop::Every(im, im->cfg.engine_heartbeat, im->k_hb, 0, [](Impl* x) { x->HeartbeatAll(); });
+  if (im->cfg.snapshot_interval.us > 0)
+    Loop::Every(im, im->cfg.snapshot_interval, im->k_backup, 0, [](Impl* x) { x->TakeSnapshot(); });
+  if (im->cfg.archive_interval.us > 0)
+    Loop::Every(im, im->cfg.archive_interval, im->k_backup, 1, [](Impl* x) { x->Archive(); });
 }
 
 WalletLoop::~WalletLoop() = default;
 
 void WalletLoop::StartStandalone() {
   Impl& im = *impl_;
-  RH_ASSERT(im.engines.empty());
-  const BatchPtr genesis = im.MakeGenesis();
-  for (int32_t i = 0; i < im.cfg.replicas; ++i) {
-    Engine& e = im.AddEngine(static_cast<PodId>(i + 1), static_cast<NodeId>(i + 1),
-                             im.cfg.zones[static_cast<size_t>(i) % im.cfg.zones.size()]);
-    im.InstallGenesis(e, genesis);
-    e.role = i == 0 ? Role::kPrimary : Role::kStandby;
-  }
-  Engine& p = *im.engines[0];
-  p.acked_seq = p.durable_seq;
-  im.primary = im.routed = 0;
-  im.term = p.term;
+  RH_ASSERT(im.pods.empty());
+  im.genesis_image = im.MakeGenesisImage();
   im.lease_expiry = im.sim.now() + im.cfg.failover.ttl;
-  im.dcs_optime_bytes = p.received_bytes;
+  for (int32_t i = 0; i < im.cfg.replicas; ++i) {
+    Pod& e = im.AddPod(static_cast<PodId>(i + 1), static_cast<NodeId>(i + 1),
+                       im.cfg.zones[static_cast<size_t>(i) % im.cfg.zones.size()],
+                       static_cast<uint32_t>(i));
+    // Every pod is restored from the same base backup (the genesis snapshot).
+    we::IoRequest w;
+    w.kind = we::IoKind::kWrite;
+    w.file = we::SnapshotName(1);
+    w.bytes = im.genesis_image;
+    e.disk->Execute(w);
+    we::IoRequest f;
+    f.kind = we::IoKind::kFlush;
+    f.file = w.file;
+    e.disk->Execute(f);
+    e.role = Role::kStandby;
+  }
+  for (auto& e : im.pods) {
+    const bool lead = e->ordinal == 0;
+    if (lead) e->role = Role::kPrimary;
+    RH_ASSERT(im.StartEngine(*e, lead ? we::Role::kPrimary : we::Role::kReplica, im.term, false));
+  }
+  Pod& p = *im.pods[0];
+  im.BecomeLeader(p);
+  im.routed = 0;
   im.ReconfigureSyncSet(p);
-  for (auto& e : im.engines) im.StartHaLoop(*e);
+  for (auto& e : im.pods) im.StartHaLoop(*e);
   im.sim.recorder().Log(im.sim.now(), "WalletBootstrap", "statefulset/" + im.cfg.service,
-                        std::to_string(im.cfg.replicas) + " engines (" +
-                            ToString(im.cfg.replication) + "), " + std::to_string(im.players) +
-                            " sampled players");
+                        std::to_string(im.cfg.replicas) + " engines (" + ToString(im.cfg.replication) +
+                            "), " + std::to_string(im.players) + " sampled players");
   StartTraffic();
 }
 
@@ -1325,8 +1668,7 @@ void WalletLoop::StartTraffic() {
   im.ScheduleNextBet();
 }
 
-void WalletLoop::OnEndpointChange(const EndpointInfo& endpoint, EndpointChange change,
-                                  sim::Time now) {
+void WalletLoop::OnEndpointChange(const EndpointInfo& endpoint, EndpointChange change, sim::Time now) {
   Impl& im = *impl_;
   (void)now;
   if (endpoint.service != im.cfg.service) return;
@@ -1334,14 +1676,48 @@ void WalletLoop::OnEndpointChange(const EndpointInfo& endpoint, EndpointChange c
   switch (change) {
     case EndpointChange::kReady: {
       if (it != im.pod_to_engine.end()) return;  // readiness came back
-      Engine& e = im.AddEngine(endpoint.pod, endpoint.node, endpoint.zone);
-      if (im.primary < 0 && im.failovers.empty() && im.engines.size() == 1) {
-        im.BootstrapPrimary(e);
-        im.ReconfigureSyncSet(e);
+      // The pod takes the first StatefulSet slot without a live pod.
+      int32_t slot = -1;
+      for (uint32_t s = 0; s < im.slots && slot < 0; ++s)
+        if (im.slot_pod[s] < 0 || im.P(im.slot_pod[s]).role == Role::kDead) slot = static_cast<int32_t>(s);
+      if (slot < 0) {
+        im.sim.recorder().Log(im.sim.now(), "WalletExtraPod", "pod/" + std::to_string(endpoint.pod),
+                              "more wallet pods than replicas: this one hosts no engine");
         return;
       }
+      if (im.slot_pod[static_cast<size_t>(slot)] >= 0) {
+        Pod& old = im.P(im.slot_pod[static_cast<size_t>(slot)]);
+        old.disk.reset();  // replaced: its volume is not reused
+      }
+      Pod& e = im.AddPod(endpoint.pod, endpoint.node, endpoint.zone, static_cast<uint32_t>(slot));
+      if (im.primary < 0 && im.failovers.empty() && im.pods.size() == 1) {
+        // The first pod bootstraps the cluster from the genesis base backup.
+        im.genesis_image = im.MakeGenesisImage();
+        we::IoRequest w;
+        w.kind = we::IoKind::kWrite;
+        w.file = we::SnapshotName(1);
+        w.bytes = im.genesis_image;
+        e.disk->Execute(w);
+        we::IoRequest f;
+        f.kind = we::IoKind::kFlush;
+        f.file = w.file;
+        e.disk->Execute(f);
+        e.role = Role::kPrimary;
+        im.lease_expiry = im.sim.now() + im.cfg.failover.ttl;
+        RH_ASSERT(im.StartEngine(e, we::Role::kPrimary, im.term, im.NeedsDegrade(e)));
+        im.degraded = im.NeedsDegrade(e);
+        im.BecomeLeader(e);
+        im.routed = e.ordinal;
+        im.ReconfigureSyncSet(e);
+        im.StartHaLoop(e);
+        im.sim.recorder().Log(im.sim.now(), "WalletBootstrap", "pod/" + PodName(im.cfg.service, e.ordinal),
+                              "bootstrapped primary in " + e.zone + " with " +
+                                  std::to_string(im.players) + " sampled players");
+        return;
+      }
+      // A new member starts empty; the primary seeds it (snapshot install).
       e.role = Role::kStandby;
-      if (im.primary >= 0) im.Reseed(e, *im.engines[static_cast<size_t>(im.primary)]);
+      RH_ASSERT(im.StartEngine(e, we::Role::kReplica, im.term, false));
       im.StartHaLoop(e);
       return;
     }
@@ -1350,41 +1726,79 @@ void WalletLoop::OnEndpointChange(const EndpointInfo& endpoint, EndpointChange c
     case EndpointChange::kTerminating:
       if (it == im.pod_to_engine.end()) return;
       if (it->second == im.primary) im.Switchover(it->second);
-      else im.FailPod(it->second, "pod terminating");
+      else im.FailPod(it->second, "pod terminating", false, {});
       return;
     case EndpointChange::kKilled:
       if (it == im.pod_to_engine.end()) return;
-      im.FailPod(it->second, "pod killed");
+      im.FailPod(it->second, "pod killed", false, {});
       return;
   }
 }
 
 void WalletLoop::FailPod(int32_t ordinal, const std::string& cause) {
   RH_ASSERT(ordinal >= 0 && ordinal < pods());
-  impl_->FailPod(ordinal, cause);
+  impl_->FailPod(ordinal, cause, false, {});
 }
 
 void WalletLoop::FailPrimary(const std::string& cause) {
-  if (impl_->primary >= 0) impl_->FailPod(impl_->primary, cause);
+  if (impl_->primary >= 0) impl_->FailPod(impl_->primary, cause, false, {});
 }
 
 void WalletLoop::FailZone(const std::string& zone) {
   Impl& im = *impl_;
   // The primary first: a zone outage takes its engines at the same instant.
-  if (im.primary >= 0 && im.engines[static_cast<size_t>(im.primary)]->zone == zone)
-    im.FailPod(im.primary, "zone outage " + zone);
-  for (auto& e : im.engines)
-    if (e->zone == zone && e->role != Role::kDead) im.FailPod(e->ordinal, "zone outage " + zone);
+  if (im.primary >= 0 && im.P(im.primary).zone == zone)
+    im.FailPod(im.primary, "zone outage " + zone, false, {});
+  for (auto& e : im.pods)
+    if (e->zone == zone && e->role != Role::kDead) im.FailPod(e->ordinal, "zone outage " + zone, false, {});
 }
 
 void WalletLoop::FailNode(NodeId node) {
   Impl& im = *impl_;
-  for (auto& e : im.engines)
-    if (e->node == node && e->role != Role::kDead) im.FailPod(e->ordinal, "node lost");
+  for (auto& e : im.pods)
+    if (e->node == node && e->role != Role::kDead) im.FailPod(e->ordinal, "node lost", false, {});
 }
 
-void WalletLoop::Partition(const std::string& zone_a, const std::string& zone_b,
-                           sim::Duration duration) {
+void WalletLoop::CrashPod(int32_t ordinal, sim::Duration restart_after, const std::string& cause) {
+  RH_ASSERT(ordinal >= 0 && ordinal < pods());
+  impl_->FailPod(ordinal, cause, true, restart_after);
+}
+
+void WalletLoop::DamageDisk(int32_t ordinal, DiskFault fault) {
+  RH_ASSERT(ordinal >= 0 && ordinal < pods());
+  impl_->DamageDisk(ordinal, fault);
+}
+
+PitrResult WalletLoop::RestoreFromBackup(sim::Time target) const {
+  const Impl& im = *impl_;
+  PitrResult out;
+  out.target = target;
+  out.archived_at = im.archived_at;
+  out.archive_bytes = im.archive_bytes;
+  out.restore_s = static_cast<double>(im.archive_bytes) / im.cfg.restore_bytes_per_s;
+  if (im.archive.empty()) {
+    out.diagnosis = "no archive yet";
+    return out;
+  }
+  we::RecoveryOptions ro;
+  ro.ledger = im.LedgerConfig();
+  ro.stop_timestamp = static_cast<uint64_t>(target.us) * 1000 + 999;
+  we::RecoveryResult r = we::Recover(im.archive, ro);
+  out.ok = r.ok;
+  if (!r.ok) {
+    out.diagnosis = r.diagnosis.ToString();
+    return out;
+  }
+  out.seq = r.last_seq;
+  out.recorded_state_hash = r.last_state_hash;
+  out.state_hash = r.ledger.StateHash();
+  out.ledger = std::move(r.ledger);
+  return out;
+}
+
+sim::Time WalletLoop::last_archive_at() const { return impl_->archived_at; }
+
+void WalletLoop::Partition(const std::string& zone_a, const std::string& zone_b, sim::Duration duration) {
   Impl& im = *impl_;
   im.partitions.push_back({zone_a, zone_b, im.sim.now() + duration});
   im.sim.recorder().Log(im.sim.now(), "WalletPartition", "zone/" + zone_a,
@@ -1395,30 +1809,30 @@ void WalletLoop::Partition(const std::string& zone_a, const std::string& zone_b,
 void WalletLoop::SlowDisk(int32_t ordinal, sim::Duration extra, sim::Duration duration) {
   Impl& im = *impl_;
   RH_ASSERT(ordinal >= 0 && ordinal < pods());
-  im.engines[static_cast<size_t>(ordinal)]->disk_extra = extra;
+  im.P(ordinal).disk_extra = extra;
   Impl* p = impl_.get();
-  const uint64_t epoch = im.engines[static_cast<size_t>(ordinal)]->epoch;
-  im.sim.ScheduleIn(duration, im.k_heal, static_cast<uint64_t>(ordinal), [p, ordinal, epoch] {
-    Engine& e = *p->engines[static_cast<size_t>(ordinal)];
-    if (e.epoch == epoch) e.disk_extra = sim::Duration{};
-  });
+  im.sim.ScheduleIn(duration, im.k_heal, static_cast<uint64_t>(ordinal),
+                    [p, ordinal] { p->P(ordinal).disk_extra = sim::Duration{}; });
 }
 
 int32_t WalletLoop::primary() const { return impl_->primary; }
 int32_t WalletLoop::routed() const { return impl_->routed; }
-int32_t WalletLoop::pods() const { return static_cast<int32_t>(impl_->engines.size()); }
-bool WalletLoop::alive(int32_t o) const {
-  return impl_->engines[static_cast<size_t>(o)]->role != Role::kDead;
-}
-const std::string& WalletLoop::zone(int32_t o) const {
-  return impl_->engines[static_cast<size_t>(o)]->zone;
-}
+int32_t WalletLoop::pods() const { return static_cast<int32_t>(impl_->pods.size()); }
+bool WalletLoop::alive(int32_t o) const { return impl_->P(o).role != Role::kDead; }
+const std::string& WalletLoop::zone(int32_t o) const { return impl_->P(o).zone; }
 uint64_t WalletLoop::durable_seq(int32_t o) const {
-  return impl_->engines[static_cast<size_t>(o)]->durable_seq;
+  const Pod& p = impl_->P(o);
+  return p.engine ? p.engine->durable_seq() : p.last_durable_seq;
 }
 const ::wallet::Ledger* WalletLoop::ledger(int32_t o) const {
-  return impl_->engines[static_cast<size_t>(o)]->ledger.get();
+  const Pod& p = impl_->P(o);
+  return p.engine && p.role != Role::kDead ? &p.engine->ledger() : nullptr;
 }
+const ::wallet::Engine* WalletLoop::engine(int32_t o) const {
+  const Pod& p = impl_->P(o);
+  return p.role != Role::kDead ? p.engine.get() : nullptr;
+}
+const ::wallet::SimDisk* WalletLoop::disk(int32_t o) const { return impl_->P(o).disk.get(); }
 const std::vector<FailoverRecord>& WalletLoop::failovers() const { return impl_->failovers; }
 const WalletLoopStats& WalletLoop::stats() const { return impl_->stats; }
 bool WalletLoop::invariants_ok() const { return impl_->violations.empty(); }
@@ -1438,12 +1852,12 @@ void WalletLoop::Finish() {
   im.CheckNow("end of run");
   im.CountDuplicates();
   im.finished = true;
-  for (const auto& e : im.engines) {
-    if (!e->ledger || e->role == Role::kDead) continue;
-    im.sim.MixDigest(we::Combine64(e->ledger->StateHash(), e->durable_seq));
+  for (const auto& e : im.pods) {
+    if (!e->engine || e->role == Role::kDead) continue;
+    im.sim.MixDigest(we::Combine64(e->engine->state_hash(), e->engine->durable_seq()));
   }
-  if (im.primary >= 0 && im.engines[static_cast<size_t>(im.primary)]->ledger)
-    im.final_hash = Hex(im.engines[static_cast<size_t>(im.primary)]->ledger->StateHash());
+  if (im.primary >= 0 && im.P(im.primary).engine)
+    im.final_hash = Hex(im.P(im.primary).engine->state_hash());
 }
 
 void WalletLoop::Summarize(RunSummary& summary) const {
@@ -1462,6 +1876,12 @@ void WalletLoop::Summarize(RunSummary& summary) const {
                std::to_string(im.players) + " of " + std::to_string(im.cfg.players) +
                " players' money moves through the engines)";
   w.state_hash = im.final_hash;
+  w.snapshots = im.stats.snapshots;
+  w.archives = im.stats.archives;
+  w.archive_rpo_s = im.cfg.archive_interval.seconds();
+  w.restore_s = static_cast<double>(im.archive_bytes) / im.cfg.restore_bytes_per_s;
+  w.disk_faults = im.stats.disk_faults;
+  w.engine_restarts = im.stats.engine_restarts;
   w.rpo_transfers = 0;
   w.rpo_s = 0;
   w.rto_s = 0;
@@ -1472,6 +1892,8 @@ void WalletLoop::Summarize(RunSummary& summary) const {
     f.rpo_transfers = r.rpo_transfers;
     f.rpo_amount_minor = r.rpo_amount_minor;
     f.rpo_s = r.rpo_s;
+    f.bets_refused = r.bets_refused;
+    f.bets_rolled_back = r.bets_rolled_back;
     if (r.completed()) {
       f.rto_s = (r.first_ack_at - r.failed_at).seconds();
       f.detection_s = (r.detected_at - r.failed_at).seconds();

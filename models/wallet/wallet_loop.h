@@ -1,8 +1,9 @@
 #pragma once
 // WalletLoop: the wallet in the loop (issue 7). Every wallet pod hosts one
-// real wallet-engine ledger (wallet::Ledger); a primary and standbys spread
-// over zones replicate by log shipping of group-committed WAL records over
-// simulated links; a Patroni-like lease decides failover; simulated players,
+// real wallet-engine instance (wallet::Engine, sans-I/O) on its own simulated
+// disk (wallet::SimDisk, with fault injection); the engines' own replication
+// messages travel over simulated links as kernel events; a Patroni-like lease
+// decides failover (Engine::CheckPromotion / Promote); simulated players,
 // game providers and the cashier send real seamless-wallet operations (bet,
 // win, end round, rollback, deposit, withdraw) with idempotency keys to the
 // current primary. RPO and RTO are measured on the engines, and the ledger
@@ -25,7 +26,9 @@
 #include "models/wallet/wallet_loop_config.h"
 #include "models/world/world.h"
 #include "sim/simulation.h"
+#include "wallet-engine/engine.h"
 #include "wallet-engine/ledger.h"
+#include "wallet-engine/sim_disk.h"
 
 namespace rehearsal::models::wallet {
 
@@ -46,6 +49,9 @@ struct FailoverRecord {
   int64_t rpo_amount_minor = 0;
   double rpo_s = 0;                      // failure - first lost operation's commit
   std::vector<::wallet::Id128> lost_ids; // sorted
+  // The same loss counted independently from the providers' side:
+  // provider-acknowledged ids the promoted engine lacks (-1: not measured).
+  int64_t rpo_transfers_provider = -1;
   // During the outage (failure -> first acknowledged write).
   uint64_t bets_refused = 0;
   uint64_t bets_rolled_back = 0;
@@ -69,10 +75,42 @@ struct WalletLoopStats {
   uint64_t duplicates_rejected = 0;  // `exists` replies (a retry of an applied id)
   uint64_t requests_dropped = 0;     // sent to a dead or demoted pod
   uint64_t fenced_messages = 0;      // replication records refused for a stale term
-  uint64_t reseeds = 0;              // standbys rebuilt from the primary
+  uint64_t reseeds = 0;              // snapshot installs delivered to standbys
+  uint64_t duplicate_installs_dropped = 0;  // identical installs of one engine output batch
   uint64_t duplicate_payouts = 0;    // rounds paid more than once (end of run)
   uint64_t duplicate_charges = 0;    // rounds charged more than once (end of run)
   uint64_t audited_ids = 0;          // provider-acknowledged ids reconciled
+  uint64_t engine_restarts = 0;      // pods recovered from their own disk
+  uint64_t recoveries_failed = 0;    // recovery diagnosed damage: disk wiped, re-seeded
+  uint64_t engine_failures = 0;      // engines stopped by an I/O error (fsync, full disk)
+  uint64_t reconfigurations = 0;     // primary engine rebuilt for a new sync set / degraded mode
+  uint64_t disk_faults = 0;          // DamageDisk calls
+  uint64_t snapshots = 0;            // snapshots published by primaries
+  uint64_t archives = 0;             // log copies to the backup archive
+};
+
+// Disk faults a pod's SimDisk can be given (shared/spec/wallet.md, storage).
+enum class DiskFault {
+  kTornWrite,   // power loss: unflushed writes kept, dropped or torn; restart recovers
+  kLostWrite,   // the next log write reports success but the medium keeps zeros
+  kFsyncError,  // the next fdatasync fails: the engine stops, the pod restarts and recovers
+  kFullDisk,    // writes fail with ENOSPC until the volume is grown (at restart)
+  kBitFlip,     // one bit of the newest durable log segment flips at rest
+};
+const char* ToString(DiskFault fault);
+
+// A point-in-time restore from the backup archive (RestoreFromBackup).
+struct PitrResult {
+  bool ok = false;
+  std::string diagnosis;           // when !ok
+  sim::Time target;
+  sim::Time archived_at;           // last archive copy used
+  uint64_t seq = 0;                // last record restored
+  uint64_t state_hash = 0;         // of the restored ledger
+  uint64_t recorded_state_hash = 0;  // the log's recorded hash at seq
+  uint64_t archive_bytes = 0;
+  double restore_s = 0;            // archive_bytes / restore_bytes_per_s
+  ::wallet::Ledger ledger;         // the restored state
 };
 
 // A provider-side record of one acknowledged operation (tests keep them).
@@ -110,6 +148,19 @@ class WalletLoop : public Component, public EndpointListener {
   void Partition(const std::string& zone_a, const std::string& zone_b, sim::Duration duration);
   // fsync on the pod's disk takes `extra` longer for `duration`.
   void SlowDisk(int32_t ordinal, sim::Duration extra, sim::Duration duration);
+  // Power loss of a pod whose disk survives: unflushed writes are kept,
+  // dropped or torn (SimDisk::Crash); after `restart_after` the pod recovers
+  // from its disk (wallet::Recover) and rejoins (as primary again when no
+  // standby took over meanwhile). Damage found by recovery is reported, the
+  // disk is wiped and the engine re-seeded from the primary.
+  void CrashPod(int32_t ordinal, sim::Duration restart_after, const std::string& cause = "power loss");
+  // Injects one disk fault into the pod's SimDisk (see DiskFault).
+  void DamageDisk(int32_t ordinal, DiskFault fault);
+  // Restores the backup archive to `target` (snapshot + archived log,
+  // wallet::Recover with a stop timestamp) without touching the pods.
+  PitrResult RestoreFromBackup(sim::Time target) const;
+  // When the archive was last copied (Time::Max(): never).
+  sim::Time last_archive_at() const;
 
   // Inspection (tests, GUI).
   int32_t primary() const;                  // -1 when none
@@ -118,8 +169,10 @@ class WalletLoop : public Component, public EndpointListener {
   bool alive(int32_t ordinal) const;
   const std::string& zone(int32_t ordinal) const;
   uint64_t durable_seq(int32_t ordinal) const;
-  // nullptr once the engine's disk is gone and its loss was measured.
+  // nullptr while the pod is down or once its disk is gone.
   const ::wallet::Ledger* ledger(int32_t ordinal) const;
+  const ::wallet::Engine* engine(int32_t ordinal) const;
+  const ::wallet::SimDisk* disk(int32_t ordinal) const;
   const std::vector<FailoverRecord>& failovers() const;
   const WalletLoopStats& stats() const;
   bool invariants_ok() const;

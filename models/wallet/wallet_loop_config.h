@@ -106,6 +106,32 @@ struct WalletLoopConfig {
   // and an hour keeps a day of every-bet traffic in memory (~160 bytes per id
   // per engine).
   sim::Duration idempotency_retention = sim::Duration::Hours(1);
+
+  // ---- The hosted wallet-engine (wallet::Engine on a wallet::SimDisk) ----
+  // A write of n bytes takes disk_write_latency + n / disk_bytes_per_s; a
+  // flush (fdatasync) takes fsync_latency x lognormal(fsync_jitter_sigma)
+  // plus any SlowDisk extra; one I/O at a time per disk, FIFO.
+  sim::Duration disk_write_latency = sim::Duration::Micros(20);
+  double disk_bytes_per_s = 500e6;
+  // The primary engine's heartbeat (empty kAppend) and every engine's Tick.
+  sim::Duration engine_heartbeat = sim::Duration::Millis(100);
+  // Records each engine keeps for replica catch-up (older: a snapshot install).
+  int64_t record_cache_records = 1024;
+  // A crashed pod whose disk survived (CrashPod, DamageDisk) restarts after
+  // this and recovers from its disk (wallet::Recover).
+  sim::Duration restart_delay = sim::Duration::Seconds(10);
+
+  // ---- Backups and point-in-time recovery ----
+  // The primary takes a snapshot (base backup) every snapshot_interval; its
+  // durable log is copied to the archive every archive_interval (the RPO of a
+  // restore from backup); a restore reads archive bytes at restore_bytes_per_s.
+  // Example: a 2 GiB archive at 100 MB/s restores in ~21.5 s.
+  sim::Duration snapshot_interval = sim::Duration::Hours(1);
+  sim::Duration archive_interval = sim::Duration::Minutes(5);
+  double restore_bytes_per_s = 100e6;
+  // Base backups (snapshots) kept in the archive; older log is dropped there
+  // and on the pods' disks (segments before the second-newest snapshot).
+  int32_t backups_kept = 2;
 };
 
 }  // namespace rehearsal::models::wallet

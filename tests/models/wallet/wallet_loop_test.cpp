@@ -181,7 +181,10 @@ TEST(WalletLoop, AsyncModeLosesExactlyTheUnreceivedAcknowledgedSuffix) {
     loop.Finish();
     ASSERT_EQ(loop.failovers().size(), 1u);
     const FailoverRecord& rec = loop.failovers()[0];
+    // The engines' count (Engine::ComputePromotionLoss) equals the providers'
+    // count, made independently inside the loop and here by the test.
     EXPECT_EQ(rec.rpo_transfers, static_cast<int64_t>(missing.size())) << "seed " << seed;
+    EXPECT_EQ(rec.rpo_transfers_provider, rec.rpo_transfers) << "seed " << seed;
     EXPECT_EQ(std::set<::wallet::Id128>(rec.lost_ids.begin(), rec.lost_ids.end()), missing)
         << "seed " << seed;
     EXPECT_EQ(rec.new_primary_seq, standby_seq);
