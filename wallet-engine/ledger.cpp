@@ -862,6 +862,15 @@ void Ledger::ExpirePending(uint64_t ts) {
 
 // Ids older than the retention leave the index (a pending transfer still
 // open, or a bet of a round still open, holds the cursor until resolved).
+// A closed round leaves with the entry that closed it (a win of 0 or with
+// kCloseRound, or an end round that closed or created it): entries leave in
+// timestamp order, so every bet and win of the round has left before it, and
+// the round's state is only needed while ids that could refer to it are
+// still remembered. Worked example: retention 10 s; bet at t=1 s, win 0 at
+// t=2 s closes the round; a batch at t=12.5 s prunes the bet and the win,
+// and with the win the round. Retried ids older than the retention are
+// treated as new by the spec's own rule, so keeping their round would only
+// grow the state forever (session 1 gap).
 void Ledger::PruneRetention(uint64_t ts) {
   if (ts <= config_.retention_ns) return;
   const uint64_t cutoff = ts - config_.retention_ns;
@@ -877,6 +886,11 @@ void Ledger::PruneRetention(uint64_t ts) {
       hash_sum_ -= HashEntry(e);
       entry_index_.Erase(e.body.id);
       e.live = 0;
+      const bool closed_round =
+          e.result == Result::kOk &&
+          ((e.body.kind == OpKind::kWin && (e.body.amount == 0 || (e.body.flags & kCloseRound))) ||
+           e.body.kind == OpKind::kEndRound);
+      if (closed_round) PruneRound(e.body.provider, e.body.round_id);
     }
     ++prune_cursor_;
   }
@@ -884,6 +898,23 @@ void Ledger::PruneRetention(uint64_t ts) {
     entries_.pop_front();
     ++entries_base_;
   }
+}
+
+void Ledger::PruneRound(uint32_t provider, const Id128& round_id) {
+  const Id128 key = RoundKey(provider, round_id);
+  const uint64_t* found = round_index_.Find(key);
+  WE_ASSERT(found != nullptr);
+  const auto index = static_cast<uint32_t>(*found);
+  WE_ASSERT(rounds_[index].closed);
+  hash_sum_ -= HashRound(rounds_[index]);
+  round_index_.Erase(key);
+  // Swap with the last round (a deterministic order: same ops, same moves).
+  const auto last = static_cast<uint32_t>(rounds_.size() - 1);
+  if (index != last) {
+    rounds_[index] = rounds_[last];
+    *round_index_.Find(rounds_[index].key) = index;
+  }
+  rounds_.pop_back();
 }
 
 // ------------------------------------------------------------ snapshots ---

@@ -161,6 +161,7 @@ class Ledger {
   void RevertUndo();
   void ExpirePending(uint64_t ts);
   void PruneRetention(uint64_t ts);
+  void PruneRound(uint32_t provider, const Id128& round_id);
   IndexEntry& EntryAt(uint64_t pos) { return entries_[pos - entries_base_]; }
   const IndexEntry& EntryAt(uint64_t pos) const { return entries_[pos - entries_base_]; }
 

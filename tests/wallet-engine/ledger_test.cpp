@@ -442,6 +442,67 @@ TEST_F(LedgerTest, RetentionForgetsOldIdsButKeepsOpenPendings) {
   EXPECT_EQ(CheckLedgerInvariants(ledger_, {.check_fold = false}), "");
 }
 
+// Spec: ids are kept for the retention; a closed round leaves the state
+// with the id that closed it (so rounds do not grow forever), an open round
+// stays (its bets hold the prune cursor), and inside the retention a closed
+// round still refuses a late bet.
+TEST_F(LedgerTest, RetentionPrunesClosedRoundsWithTheirClosingIdOnly) {
+  LedgerConfig cfg;
+  cfg.retention_ns = 10'000'000'000ULL;  // 10 s
+  ledger_ = Ledger(cfg);
+  Casino();
+  ASSERT_EQ(Deposit(1, 1000), Result::kOk);
+  ASSERT_EQ(Deposit(2, 1000), Result::kOk);
+  // Round 1: bet + win 0 (closes). Round 2: bet, left open. Round 3: end
+  // round of an unknown round (recorded closed). Round 4: bet + end round.
+  ASSERT_EQ(Apply(MakeBet(Key(1), 1, kEur, kProv, Round(1), 100)).result, Result::kOk);
+  ASSERT_EQ(Apply(MakeWin(Key(2), 1, kEur, kProv, Round(1), Key(1), 0)).result, Result::kOk);
+  ASSERT_EQ(Apply(MakeEndRound(Key(4), 1, kEur, kProv, Round(3))).result, Result::kOk);
+  ASSERT_EQ(Apply(MakeBet(Key(5), 1, kEur, kProv, Round(4), 10)).result, Result::kOk);
+  ASSERT_EQ(Apply(MakeEndRound(Key(6), 1, kEur, kProv, Round(4))).result, Result::kOk);
+  // (An open round's bet holds the prune cursor: ids after it stay too.)
+  ASSERT_EQ(Apply(MakeBet(Key(3), 2, kEur, kProv, Round(2), 50)).result, Result::kOk);
+  ASSERT_EQ(ledger_.rounds().size(), 4u);
+  // Inside the retention: closed rounds still refuse a late bet.
+  ts_ += 5'000'000'000ULL;
+  EXPECT_EQ(Apply(MakeBet(Key(7), 1, kEur, kProv, Round(1), 10)).result, Result::kRoundClosed);
+  EXPECT_EQ(ledger_.rounds().size(), 4u);
+  // Past the retention of the closing ids (not yet of Key(7)): rounds 1, 3
+  // and 4 leave, round 2 (open) stays; the state hash stays incremental.
+  ts_ += 6'000'000'000ULL;
+  const Op deposit = MakeDeposit(Key(8), 2, kEur, 5);
+  OpReply r;
+  ledger_.ApplyBatch(std::span<const Op>(&deposit, 1), ts_, &r);
+  ASSERT_EQ(r.result, Result::kOk);
+  EXPECT_EQ(ledger_.rounds().size(), 1u);
+  EXPECT_EQ(ledger_.FindRound(kProv, Round(1)), nullptr);
+  EXPECT_EQ(ledger_.FindRound(kProv, Round(3)), nullptr);
+  EXPECT_EQ(ledger_.FindRound(kProv, Round(4)), nullptr);
+  ASSERT_NE(ledger_.FindRound(kProv, Round(2)), nullptr);
+  EXPECT_EQ(ledger_.FindRound(kProv, Round(2))->bets, 1u);
+  EXPECT_NE(ledger_.FindEntry(Key(3)), nullptr);  // the open round's bet is kept
+  EXPECT_EQ(ledger_.FindEntry(Key(2)), nullptr);
+  EXPECT_EQ(CheckLedgerInvariants(ledger_, {.check_fold = false}), "");
+  EXPECT_EQ(ledger_.StateHash(), ledger_.ComputeStateHash());
+  // A snapshot of the pruned state round-trips to the same hash.
+  std::string image;
+  ledger_.Serialize(&image);
+  Ledger copy;
+  std::string error;
+  ASSERT_TRUE(Ledger::Deserialize(image, cfg, &copy, &error)) << error;
+  EXPECT_EQ(copy.StateHash(), ledger_.StateHash());
+  EXPECT_EQ(copy.rounds().size(), 1u);
+  // Closing round 2 later prunes it once its closing id ages out too.
+  const Op win = MakeWin(Key(9), 2, kEur, kProv, Round(2), Key(3), 70, true);
+  ts_ += 1000;
+  ledger_.ApplyBatch(std::span<const Op>(&win, 1), ts_, &r);
+  ASSERT_EQ(r.result, Result::kOk);
+  ts_ += 11'000'000'000ULL;
+  ledger_.ApplyBatch(std::span<const Op>(&deposit, 1), ts_, &r);
+  EXPECT_TRUE(ledger_.rounds().empty());
+  EXPECT_EQ(ledger_.StateHash(), ledger_.ComputeStateHash());
+}
+
 TEST(DeriveOpId, RetryMapsToTheSameIdAndKeysDiffer) {
   EXPECT_EQ(DeriveOpId(1, OpKind::kBet, "abc"), DeriveOpId(1, OpKind::kBet, "abc"));
   EXPECT_NE(DeriveOpId(1, OpKind::kBet, "abc"), DeriveOpId(2, OpKind::kBet, "abc"));
