@@ -79,6 +79,10 @@ struct AutoscalingConfig {
   std::vector<SyntheticLoadConfig> synthetic_load;
   ClusterAutoscalerConfig cluster_autoscaler;
   std::vector<VpaConfig> vpas;
+  // Debug aid (tests): the controllers recompute what they keep incrementally
+  // (synthetic pod lists, HPA pod states and reused proposals) at every step
+  // and RH_ASSERT that it matches. Slow; off in runs.
+  bool verify_incremental = false;
 };
 
 }  // namespace rehearsal::models::autoscaling

@@ -36,13 +36,16 @@ void VpaController::Recommend(size_t i) {
   if (snap != nullptr && snap->taken_at > s.last_sample_at) {
     s.last_sample_at = snap->taken_at;
     const Store& store = cluster_.store();
-    for (PodId id : store.workload(s.workload).pods) {
-      const Pod& p = store.pod(id);
-      auto it = snap->pods->find(id);
-      if (!p.alive || !p.started || it == snap->pods->end()) continue;
+    const auto& pods = store.workload(s.workload).pods;
+    std::vector<PodId> ids(pods.begin(), pods.end());
+    std::vector<const PodUsage*> usage;
+    snap->Lookup(s.workload, ids, &usage);
+    for (size_t k = 0; k < ids.size(); ++k) {
+      const Pod& p = store.pod(ids[k]);
+      if (!p.alive || !p.started || usage[k] == nullptr) continue;
       double request_cores = static_cast<double>(p.tmpl->cpu_request_millicores) / 1000.0;
-      s.agg.AddCpuSample(snap->taken_at, it->second.cpu_millicores / 1000.0, request_cores);
-      s.agg.AddMemorySample(snap->taken_at, it->second.memory_bytes);
+      s.agg.AddCpuSample(snap->taken_at, usage[k]->cpu_millicores / 1000.0, request_cores);
+      s.agg.AddMemorySample(snap->taken_at, usage[k]->memory_bytes);
     }
     if (s.agg.samples() > 0) s.rec = autoscaling::Recommend(s.agg, s.config.params, 1);
   }
@@ -86,10 +89,15 @@ AutoscalingModel::AutoscalingModel(sim::Simulation& sim, ClusterModel& cluster, 
       if (m.type == MetricSourceType::kObject || m.type == MetricSourceType::kExternal)
         external.push_back(m.name);
   metrics_ = std::make_unique<MetricsPipeline>(sim, usage, config.metrics, external);
-  if (!config.synthetic_load.empty())
+  if (!config.synthetic_load.empty()) {
     load_ = std::make_unique<SyntheticLoad>(sim, cluster, usage, config.synthetic_load);
-  if (!config.hpas.empty())
+    load_->set_verify(config.verify_incremental);
+    metrics_->AttachSynthetic(load_.get());
+  }
+  if (!config.hpas.empty()) {
     hpa_ = std::make_unique<HpaController>(sim, cluster, *metrics_, config.hpa_flags, config.hpas);
+    hpa_->set_verify(config.verify_incremental);
+  }
   if (config.cluster_autoscaler.enabled)
     ca_ = std::make_unique<ClusterAutoscaler>(sim, cluster, config.cluster_autoscaler);
   if (!config.vpas.empty())

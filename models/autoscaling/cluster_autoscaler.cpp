@@ -1,6 +1,7 @@
 #include "models/autoscaling/cluster_autoscaler.h"
 
 #include <algorithm>
+#include <memory>
 
 #include "sim/assert.h"
 
@@ -11,6 +12,9 @@ bool IsDaemonSetPod(const Store& store, const Pod& p) {
   return store.HasWorkload(p.workload) &&
          store.workload(p.workload).spec.kind == WorkloadKind::kDaemonSet;
 }
+
+// A kept-node reason without its parenthesised diagnosis.
+std::string ReasonKey(const std::string& reason) { return reason.substr(0, reason.find(" (")); }
 
 }  // namespace
 
@@ -192,21 +196,10 @@ bool ClusterAutoscaler::ScaleUp(sim::Time now) {
   return true;
 }
 
-std::string ClusterAutoscaler::BlockingReason(NodeId node, const std::vector<NodeId>& others) const {
+std::string ClusterAutoscaler::BlockingReason(NodeId node, MoveCheck& move) const {
   const Store& store = cluster_.store();
   const Node& n = store.node(node);
-  // Free capacity elsewhere for the "can every pod move" simulation (first fit).
-  struct Free {
-    int64_t cpu, mem;
-    int32_t pods;
-  };
-  std::vector<Free> free;
-  for (NodeId o : others) {
-    const Node& m = store.node(o);
-    free.push_back({m.cpu_allocatable_millicores - m.cpu_requested_millicores,
-                    m.memory_allocatable_bytes - m.memory_requested_bytes,
-                    m.pods_allocatable - m.pods_count});
-  }
+  move.Begin(node);
   for (PodId id : n.pods) {
     const Pod& p = store.pod(id);
     if (!p.alive || p.deleting || p.phase == models::PodPhase::kSucceeded || p.phase == models::PodPhase::kFailed)
@@ -220,19 +213,10 @@ std::string ClusterAutoscaler::BlockingReason(NodeId node, const std::vector<Nod
     ScaleDownBlocker b = PodBlocksScaleDown(facts);
     if (b != ScaleDownBlocker::kNone) return "pod " + store.PodName(id) + ": " + ScaleDownBlockerName(b);
     if (facts.daemonset) continue;
-    bool placed = false;
-    for (auto& f : free) {
-      if (f.pods >= 1 && f.cpu >= p.tmpl->cpu_request_millicores &&
-          f.mem >= p.tmpl->memory_request_bytes) {
-        f.cpu -= p.tmpl->cpu_request_millicores;
-        f.mem -= p.tmpl->memory_request_bytes;
-        f.pods -= 1;
-        placed = true;
-        break;
-      }
-    }
-    if (!placed)
-      return "pod " + store.PodName(id) + ": " + ScaleDownBlockerName(ScaleDownBlocker::kNoPlaceToGo);
+    std::string diagnosis = move.Place(id);
+    if (!diagnosis.empty())
+      return "pod " + store.PodName(id) + ": " + ScaleDownBlockerName(ScaleDownBlocker::kNoPlaceToGo) +
+             " (" + diagnosis + ")";
   }
   return "";
 }
@@ -251,6 +235,9 @@ void ClusterAutoscaler::ScaleDown(sim::Time now) {
   NodeId drain_candidate = kNoId;
   bool cooling_down = now < last_scale_up_ + config_.scale_down_delay_after_add ||
                       now < last_failed_scale_down_ + config_.scale_down_delay_after_failure;
+  // Pass 1 (every node, O(1) each): utilization and how long it has been
+  // under the threshold.
+  std::vector<NodeId> due;
   for (NodeId id : ready) {
     const Node& n = store.node(id);
     NodeUtilization u = ComputeNodeUtilization(n.cpu_requested_millicores, n.memory_requested_bytes,
@@ -260,24 +247,21 @@ void ClusterAutoscaler::ScaleDown(sim::Time now) {
       kept_reason_.erase(id);
       continue;
     }
-    std::vector<NodeId> others;
-    for (NodeId o : ready)
-      if (o != id) others.push_back(o);
-    std::string reason = BlockingReason(id, others);
-    if (!reason.empty()) {
-      auto it = kept_reason_.find(id);
-      if (it == kept_reason_.end() || it->second != reason)
-        sim_.recorder().Log(now, "ClusterAutoscaler", "node/" + n.name,
-                            "scale-down: keeping node " + n.name + " (utilization " +
-                                std::to_string(static_cast<int>(u.max * 100)) + "%): " + reason);
-      kept_reason_[id] = reason;
-      continue;
-    }
-    kept_reason_.erase(id);
     auto since = unneeded_since_.find(id);
     sim::Time t0 = since == unneeded_since_.end() ? now : since->second;
     still_unneeded[id] = t0;
-    if (now - t0 < config_.scale_down_unneeded_time || cooling_down || draining_) continue;
+    if (now - t0 >= config_.scale_down_unneeded_time && !cooling_down && !draining_)
+      due.push_back(id);
+  }
+  // Pass 2: the nodes due for removal, in id order, run the blockers and the
+  // move simulation (the expensive part) only while a removal is possible.
+  // A node found unremovable is rechecked after unremovable-node-recheck-
+  // timeout (5 min), as upstream does.
+  // The nodes evicted pods may land on: Ready, schedulable, heartbeats
+  // arriving, no spot interruption notice (what the scheduler accepts).
+  std::unique_ptr<MoveCheck> move;
+  for (NodeId id : due) {
+    const Node& n = store.node(id);
     auto unremovable = unremovable_until_.find(id);
     if (unremovable != unremovable_until_.end() && unremovable->second > now) continue;
     const NodePoolConfig& cfg = store.config().pools[static_cast<size_t>(n.pool)];
@@ -285,15 +269,41 @@ void ClusterAutoscaler::ScaleDown(sim::Time now) {
     bool empty = true;
     for (PodId p : n.pods)
       if (store.pod(p).alive && !IsDaemonSetPod(store, store.pod(p))) empty = false;
-    if (empty) {
-      if (static_cast<int32_t>(empty_to_remove.size()) < config_.max_empty_bulk_delete) {
-        empty_to_remove.push_back(id);
-        --pool_size[n.pool];
+    if (empty ? static_cast<int32_t>(empty_to_remove.size()) >= config_.max_empty_bulk_delete
+              : drain_candidate != kNoId)
+      continue;
+    if (move == nullptr) {
+      std::vector<NodeId> targets;
+      for (NodeId o : ready) {
+        const Node& m = store.node(o);
+        if (!m.spot_notice && !m.heartbeat_lost) targets.push_back(o);
       }
-    } else if (drain_candidate == kNoId) {
-      drain_candidate = id;
-      --pool_size[n.pool];
+      move = std::make_unique<MoveCheck>(store, std::move(targets));
     }
+    std::string reason = BlockingReason(id, *move);
+    if (!reason.empty()) {
+      // Logged when the blocker changes (not when only the node counts of
+      // the diagnosis do).
+      auto it = kept_reason_.find(id);
+      if (it == kept_reason_.end() || ReasonKey(it->second) != ReasonKey(reason)) {
+        NodeUtilization u = ComputeNodeUtilization(
+            n.cpu_requested_millicores, n.memory_requested_bytes, n.cpu_allocatable_millicores,
+            n.memory_allocatable_bytes);
+        sim_.recorder().Log(now, "ClusterAutoscaler", "node/" + n.name,
+                            "scale-down: keeping node " + n.name + " (utilization " +
+                                std::to_string(static_cast<int>(u.max * 100)) + "%): " + reason);
+      }
+      kept_reason_[id] = reason;
+      unremovable_until_[id] = now + config_.unremovable_recheck;
+      continue;
+    }
+    kept_reason_.erase(id);
+    if (empty) {
+      empty_to_remove.push_back(id);
+    } else {
+      drain_candidate = id;
+    }
+    --pool_size[n.pool];
   }
   unneeded_since_ = std::move(still_unneeded);
   for (NodeId id : empty_to_remove) {

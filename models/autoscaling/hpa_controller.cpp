@@ -1,5 +1,6 @@
 #include "models/autoscaling/hpa_controller.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "sim/assert.h"
@@ -40,21 +41,25 @@ std::string PolicyLimitText(const NormalizationResult& n) {
 }  // namespace
 
 namespace {
-// Fills `h` in place (reusing its containers' storage); the name is the pod's
-// full name or, on the controller's hot path, its id.
-void FillHpaPod(const Store& store, PodId id, sim::Time now, bool full_name, HpaPod& h) {
+PodPhase ToHpaPhase(models::PodPhase phase) {
+  switch (phase) {
+    case models::PodPhase::kPending: return PodPhase::kPending;
+    case models::PodPhase::kRunning: return PodPhase::kRunning;
+    case models::PodPhase::kSucceeded: return PodPhase::kSucceeded;
+    case models::PodPhase::kFailed: return PodPhase::kFailed;
+  }
+  return PodPhase::kUnknown;
+}
+
+// Fills `h` in place (the explain-style view of one store pod).
+void FillHpaPod(const Store& store, PodId id, sim::Time now, HpaPod& h) {
   const Pod& p = store.pod(id);
-  h.name = full_name ? store.PodName(id) : std::to_string(id);
+  h.name = store.PodName(id);
   h.ready.reset();
   h.start_time.reset();
   h.ready_transition = sim::Time{};
   h.deleting = p.deleting;
-  switch (p.phase) {
-    case models::PodPhase::kPending: h.phase = autoscaling::PodPhase::kPending; break;
-    case models::PodPhase::kRunning: h.phase = autoscaling::PodPhase::kRunning; break;
-    case models::PodPhase::kSucceeded: h.phase = autoscaling::PodPhase::kSucceeded; break;
-    case models::PodPhase::kFailed: h.phase = autoscaling::PodPhase::kFailed; break;
-  }
+  h.phase = ToHpaPhase(p.phase);
   if (p.started) {
     h.start_time = p.started_at;
     h.ready = p.ready ? ConditionStatus::kTrue : ConditionStatus::kFalse;
@@ -75,7 +80,7 @@ void FillHpaPod(const Store& store, PodId id, sim::Time now, bool full_name, Hpa
 
 HpaPod ToHpaPod(const Store& store, PodId id, sim::Time now) {
   HpaPod h;
-  FillHpaPod(store, id, now, /*full_name=*/true, h);
+  FillHpaPod(store, id, now, h);
   return h;
 }
 
@@ -83,7 +88,15 @@ HpaController::HpaController(sim::Simulation& sim, ClusterModel& cluster,
                              const MetricsPipeline& metrics, const HpaControllerFlags& flags,
                              std::vector<HpaConfig> hpas)
     : sim_(sim), cluster_(cluster), metrics_(metrics), flags_(flags),
-      kind_(sim.RegisterKind("hpa.sync")) {
+      touched_(std::make_shared<Touched>()), kind_(sim.RegisterKind("hpa.sync")) {
+  // The watcher holds the shared block (it may outlive this controller: the
+  // store cannot drop watchers) and records pods of tracked workloads.
+  const Store* store = &cluster_.store();
+  cluster_.Watch([touched = touched_, store](const WatchEvent& e) {
+    if (e.kind != ObjectKind::kPod) return;
+    WorkloadId w = store->pod(e.id).workload;
+    if (w < touched->tracked.size() && touched->tracked[w]) touched->pods[w].push_back(e.id);
+  });
   RH_ASSERT(flags_.sync_period.us > 0);
   for (size_t i = 0; i < hpas.size(); ++i) {
     HpaState s;
@@ -91,9 +104,20 @@ HpaController::HpaController(sim::Simulation& sim, ClusterModel& cluster,
     if (s.config.metrics.empty()) s.config.metrics.push_back(DefaultCpuMetric());
     s.target = cluster_.FindWorkload(s.config.target);
     RH_ASSERT(s.target != kNoId);
+    if (s.target >= touched_->tracked.size()) {
+      touched_->tracked.resize(s.target + 1, 0);
+      touched_->pods.resize(s.target + 1);
+    }
+    touched_->tracked[s.target] = 1;
     RH_ASSERT(s.config.min_replicas <= s.config.max_replicas);
     s.last_desired = cluster_.store().workload(s.target).spec.replicas;
+    Work work;
+    work.cacheable = true;
+    for (const auto& m : s.config.metrics)
+      if (m.type == MetricSourceType::kObject || m.type == MetricSourceType::kExternal)
+        work.cacheable = false;  // their values come with every scrape
     hpas_.push_back(std::move(s));
+    work_.push_back(std::move(work));
     const std::string& wname = hpas_.back().config.target;
     sim_.recorder().AddSeries(wname + ".hpa_desired", [this, i] {
       return static_cast<double>(hpas_[i].last_desired);
@@ -110,87 +134,213 @@ HpaController::HpaController(sim::Simulation& sim, ClusterModel& cluster,
   }
 }
 
-ReplicaProposal HpaController::Proposal(const HpaState& h, const MetricSpec& m,
-                                        const std::vector<HpaPod>& pods,
-                                        const std::vector<PodId>& ids, int32_t current,
-                                        int32_t status_replicas,
-                                        const CalculatorParams& params) const {
-  const MetricsSnapshot* snap = metrics_.Latest();
+void HpaController::ReadPod(PodId id, HpaPodState* state, int64_t* cpu_milli,
+                            int64_t* memory_milli, sim::Time* settled_at) const {
+  const Pod& p = cluster_.store().pod(id);
+  HpaPodState h;
+  h.deleting = p.deleting;
+  h.phase = ToHpaPhase(p.phase);
+  if (p.started) {
+    h.start_time = p.started_at;
+    h.ready = p.ready ? ConditionStatus::kTrue : ConditionStatus::kFalse;
+    if (p.ready) {
+      h.ready_transition = p.ready_since;
+    } else if (p.ready_since == sim::Time::Max()) {
+      h.ready_transition = p.started_at;  // never ready
+    } else {
+      h.transition_is_now = true;  // ready once: taken as a transition now
+    }
+    sim::Time settled = p.started_at + std::max(flags_.cpu_initialization_period,
+                                                flags_.initial_readiness_delay);
+    *settled_at = std::max(*settled_at, settled);
+  }
+  *state = h;
+  RH_ASSERT(p.tmpl != nullptr);
+  *cpu_milli = p.tmpl->cpu_request_millicores;
+  *memory_milli = p.tmpl->memory_request_bytes * 1000;
+}
+
+void HpaController::BuildStates(Work& work, const Workload& w) {
+  work.ids.assign(w.pods.begin(), w.pods.end());  // ascending
+  const size_t n = work.ids.size();
+  work.states.resize(n);
+  work.cpu_requests_milli.resize(n);
+  work.memory_requests_milli.resize(n);
+  work.settled_at = sim::Time{};
+  for (size_t k = 0; k < n; ++k)
+    ReadPod(work.ids[k], &work.states[k], &work.cpu_requests_milli[k],
+            &work.memory_requests_milli[k], &work.settled_at);
+  work.built = true;
+}
+
+bool HpaController::ApplyTouched(Work& work, const Workload& w, std::vector<PodId>& touched) {
+  if (touched.empty()) return false;
+  std::sort(touched.begin(), touched.end());
+  touched.erase(std::unique(touched.begin(), touched.end()), touched.end());
+  for (PodId id : touched) {
+    auto it = std::lower_bound(work.ids.begin(), work.ids.end(), id);
+    const size_t k = static_cast<size_t>(it - work.ids.begin());
+    const bool present = it != work.ids.end() && *it == id;
+    if (w.pods.count(id) != 0) {
+      if (!present) {
+        work.ids.insert(it, id);
+        work.states.insert(work.states.begin() + static_cast<std::ptrdiff_t>(k), HpaPodState{});
+        work.cpu_requests_milli.insert(
+            work.cpu_requests_milli.begin() + static_cast<std::ptrdiff_t>(k), 0);
+        work.memory_requests_milli.insert(
+            work.memory_requests_milli.begin() + static_cast<std::ptrdiff_t>(k), 0);
+      }
+      ReadPod(id, &work.states[k], &work.cpu_requests_milli[k], &work.memory_requests_milli[k],
+              &work.settled_at);
+    } else if (present) {
+      const auto at = static_cast<std::ptrdiff_t>(k);
+      work.ids.erase(it);
+      work.states.erase(work.states.begin() + at);
+      work.cpu_requests_milli.erase(work.cpu_requests_milli.begin() + at);
+      work.memory_requests_milli.erase(work.memory_requests_milli.begin() + at);
+    }
+  }
+  touched.clear();
+  return true;
+}
+
+ReplicaProposal HpaController::Proposal(const MetricSpec& m, const MetricsSnapshot* snap,
+                                        WorkloadId target, Work& work, int32_t current,
+                                        int32_t status_replicas, const CalculatorParams& params) {
   sim::Time now = sim_.now();
   if (snap == nullptr) {
     ReplicaProposal p;
     p.error = "no metrics scraped yet";
     return p;
   }
-  PodSamples samples;
   bool is_resource = m.type == MetricSourceType::kResource ||
                      m.type == MetricSourceType::kContainerResource;
   if (is_resource || m.type == MetricSourceType::kPods) {
-    for (size_t i = 0; i < ids.size(); ++i) {
-      auto it = snap->pods->find(ids[i]);
-      if (it == snap->pods->end()) continue;
-      double v = 0;
-      if (is_resource) {
-        v = m.name == "cpu" ? it->second.cpu_millicores / 1000.0 : it->second.memory_bytes;
-      } else if (!PodMetricValue(it->second, m.name, &v)) {
-        continue;
+    const size_t n = work.ids.size();
+    work.samples.resize(n);
+    work.sample_ptrs.assign(n, nullptr);
+    const bool cpu = m.name == "cpu";
+    // Pods of a synthetic workload share two usage records: convert each
+    // distinct record once.
+    const PodUsage* last = nullptr;
+    bool last_ok = false;
+    int64_t last_milli = 0;
+    for (size_t k = 0; k < n; ++k) {
+      const PodUsage* u = work.usage[k];
+      if (u == nullptr) continue;
+      if (u != last) {
+        double v = 0;
+        last = u;
+        last_ok = true;
+        if (is_resource) v = cpu ? u->cpu_millicores / 1000.0 : u->memory_bytes;
+        else last_ok = PodMetricValue(*u, m.name, &v);
+        last_milli = ToMilli(v);
       }
-      samples[pods[i].name] = PodSample{ToMilli(v), snap->taken_at, metrics_.config().window};
+      if (!last_ok) continue;
+      work.samples[k] = PodSample{last_milli, snap->taken_at, metrics_.config().window};
+      work.sample_ptrs[k] = &work.samples[k];
     }
+    // The requests of a Resource metric: "cpu" -> CPU, any other -> memory
+    // (one container per pod, requests always set).
+    const bool cpu_rules = is_resource && cpu;
+    if (is_resource && m.target_type == MetricTargetType::kUtilization)
+      return AlignedUtilizationReplicas(current, m.target_utilization_percent, cpu_rules,
+                                        work.states, work.sample_ptrs,
+                                        cpu ? work.cpu_requests_milli : work.memory_requests_milli,
+                                        "", now, params);
+    return AlignedPlainMetricReplicas(current, m.target_milli, cpu_rules, work.states,
+                                      work.sample_ptrs, now, params);
   }
-  switch (m.type) {
-    case MetricSourceType::kResource:
-    case MetricSourceType::kContainerResource:
-      if (m.target_type == MetricTargetType::kUtilization)
-        return ResourceUtilizationReplicas(current, m.target_utilization_percent, m.name, pods,
-                                           samples, ComputeRequests(pods, m.name, ""), now, params);
-      return PlainMetricReplicas(current, m.target_milli, m.name, pods, samples, now, params);
-    case MetricSourceType::kPods:
-      return PlainMetricReplicas(current, m.target_milli, "", pods, samples, now, params);
-    case MetricSourceType::kObject:
-    case MetricSourceType::kExternal: {
-      auto it = snap->external.find(m.name);
-      if (it == snap->external.end()) {
-        ReplicaProposal p;
-        p.error = "no value of metric " + m.name;
-        return p;
-      }
-      if (m.target_type == MetricTargetType::kValue)
-        return ObjectValueReplicas(current, ToMilli(it->second), m.target_milli,
-                                   CountRunningReadyPods(pods), params);
-      return ObjectAverageValueReplicas(current, status_replicas, ToMilli(it->second),
-                                        m.target_milli, params);
-    }
+  (void)target;
+  // Object / External.
+  auto it = snap->external.find(m.name);
+  if (it == snap->external.end()) {
+    ReplicaProposal p;
+    p.error = "no value of metric " + m.name;
+    return p;
   }
-  (void)h;
-  return {};
+  if (m.target_type == MetricTargetType::kValue)
+    return ObjectValueReplicas(current, ToMilli(it->second), m.target_milli,
+                               CountRunningReadyPods(work.states), params);
+  return ObjectAverageValueReplicas(current, status_replicas, ToMilli(it->second), m.target_milli,
+                                    params);
 }
+
+namespace {
+bool SameProposal(const ReplicaProposal& a, const ReplicaProposal& b) {
+  return a.valid == b.valid && a.error == b.error && a.replicas == b.replicas &&
+         a.reason == b.reason && a.utilization_percent == b.utilization_percent &&
+         a.current_value_milli == b.current_value_milli && a.ratio == b.ratio &&
+         a.ratio_after_fill == b.ratio_after_fill && a.ready_pods == b.ready_pods &&
+         a.ignored_pods == b.ignored_pods && a.missing_pods == b.missing_pods &&
+         a.dropped_pods == b.dropped_pods && a.slow_path == b.slow_path;
+}
+}  // namespace
 
 void HpaController::Sync(size_t i) {
   HpaState& h = hpas_[i];
+  Work& work = work_[i];
   ++h.syncs;
   const Store& store = cluster_.store();
   const Workload& w = store.workload(h.target);
   sim::Time now = sim_.now();
-  std::vector<PodId>& ids = scratch_ids_;
-  ids.assign(w.pods.begin(), w.pods.end());
-  std::vector<HpaPod>& pods = scratch_pods_;
-  pods.resize(ids.size());
-  for (size_t k = 0; k < ids.size(); ++k) FillHpaPod(store, ids[k], now, false, pods[k]);
-
-  CalculatorParams params;
-  params.cpu_initialization_period = flags_.cpu_initialization_period;
-  params.initial_readiness_delay = flags_.initial_readiness_delay;
-  params.scale_up_tolerance = params.scale_down_tolerance = flags_.tolerance;
-  if (h.config.behavior) {
-    params.scale_up_tolerance = ResolveScaleUp(h.config.behavior->scale_up, flags_).tolerance;
-    params.scale_down_tolerance = ResolveScaleDown(h.config.behavior->scale_down, flags_).tolerance;
-  }
   int32_t current = w.spec.replicas;
   int32_t status_replicas = std::max(w.status_replicas, 0);
-  std::vector<ReplicaProposal> proposals;
-  for (const auto& m : h.config.metrics)
-    proposals.push_back(Proposal(h, m, pods, ids, current, status_replicas, params));
+  const MetricsSnapshot* snap = metrics_.Latest();
+
+  // Bring the working set up to date: pods touched since the last sync.
+  std::vector<PodId>& touched = touched_->pods[h.target];
+  bool pods_changed = false;
+  if (!work.built) {
+    BuildStates(work, w);
+    touched.clear();
+    pods_changed = true;
+  } else {
+    pods_changed = ApplyTouched(work, w, touched);
+  }
+  if (verify_) {  // the incremental set must equal a fresh read of the store
+    Work fresh;
+    BuildStates(fresh, w);
+    RH_ASSERT(fresh.ids == work.ids);
+    RH_ASSERT(fresh.states == work.states);
+    RH_ASSERT(fresh.cpu_requests_milli == work.cpu_requests_milli);
+    RH_ASSERT(fresh.memory_requests_milli == work.memory_requests_milli);
+  }
+  const uint64_t usage_version = snap == nullptr ? 0 : snap->Version(h.target);
+  // Reusable only if computed when no class depended on `now` any more.
+  const bool reuse = work.cacheable && work.cached && !pods_changed &&
+                     usage_version != 0 && usage_version == work.cached_usage_version &&
+                     current == work.cached_current && status_replicas == work.cached_status;
+  std::vector<ReplicaProposal>& proposals = work.proposals;
+  if (reuse && !verify_) {
+    ++cached_syncs_;
+  } else {
+    ++computed_syncs_;
+    if (snap != nullptr) snap->Lookup(h.target, work.ids, &work.usage);
+    else work.usage.assign(work.ids.size(), nullptr);
+
+    CalculatorParams params;
+    params.cpu_initialization_period = flags_.cpu_initialization_period;
+    params.initial_readiness_delay = flags_.initial_readiness_delay;
+    params.scale_up_tolerance = params.scale_down_tolerance = flags_.tolerance;
+    if (h.config.behavior) {
+      params.scale_up_tolerance = ResolveScaleUp(h.config.behavior->scale_up, flags_).tolerance;
+      params.scale_down_tolerance =
+          ResolveScaleDown(h.config.behavior->scale_down, flags_).tolerance;
+    }
+    const size_t metrics = h.config.metrics.size();
+    for (size_t k = 0; k < metrics; ++k) {
+      ReplicaProposal p = Proposal(h.config.metrics[k], snap, h.target, work, current,
+                                   status_replicas, params);
+      if (reuse) RH_ASSERT(SameProposal(p, proposals[k]));  // verify_: a stale cache
+      if (k < proposals.size()) proposals[k] = std::move(p);
+      else proposals.push_back(std::move(p));
+    }
+    work.cached = snap != nullptr && now >= work.settled_at;
+    work.cached_usage_version = usage_version;
+    work.cached_current = current;
+    work.cached_status = status_replicas;
+  }
   for (size_t k = 0; k < proposals.size(); ++k) {
     if (h.config.metrics[k].target_type == MetricTargetType::kUtilization && proposals[k].valid) {
       h.last_utilization_percent = *proposals[k].utilization_percent;

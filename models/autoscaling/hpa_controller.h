@@ -7,6 +7,7 @@
 // an event with its inputs, e.g. "HPA gaming-api: 62% of 50% target on 8
 // ready pods (2 ignored) -> 10; limited to 8 by ScaleUpLimit".
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -48,21 +49,66 @@ class HpaController {
   const std::vector<HpaState>& hpas() const { return hpas_; }
   // Runs one sync of HPA i now (tests; the timer calls it every period).
   void Sync(size_t i);
+  // Syncs that reused the previous proposals (inputs unchanged) / recomputed.
+  int64_t cached_syncs() const { return cached_syncs_; }
+  int64_t computed_syncs() const { return computed_syncs_; }
+  // Debug aid for tests: recompute every sync and RH_ASSERT that a reused
+  // proposal would have been the same.
+  void set_verify(bool verify) { verify_ = verify; }
 
  private:
+  // Per-HPA working set, index-aligned with the target's pods (ascending
+  // ids), kept up to date from the store watch (only pods that changed are
+  // re-read) and reused across syncs, so a sync allocates nothing once warm.
+  //
+  // Caching (exact): the proposals are a function of the pods' states, their
+  // samples, current/status replicas and `now`. `now` (and the sample
+  // timestamps) only matter for a pod within max(cpu-initialization-period,
+  // initial-readiness-delay) of its start (`settled_at`); after that the
+  // previous proposals are reused while no pod changed and the samples'
+  // version and the replica counts are unchanged.
+  struct Work {
+    bool built = false;
+    std::vector<PodId> ids;
+    std::vector<HpaPodState> states;
+    std::vector<int64_t> cpu_requests_milli, memory_requests_milli;
+    std::vector<const PodUsage*> usage;
+    std::vector<PodSample> samples;
+    std::vector<const PodSample*> sample_ptrs;
+    sim::Time settled_at{};                // no pod's class depends on `now` from here
+    bool cacheable = false;                // Resource / Pods metrics only
+    bool cached = false;                   // proposals valid for the pods as they are
+    uint64_t cached_usage_version = 0;
+    int32_t cached_current = -1, cached_status = -1;
+    std::vector<ReplicaProposal> proposals;
+  };
+  // Pods of each HPA target touched by a watch event since its last sync;
+  // shared with the watcher (see WorkloadChangeCounter).
+  struct Touched {
+    std::vector<uint8_t> tracked;               // by workload id
+    std::vector<std::vector<PodId>> pods;       // by workload id
+  };
   void OnTimer(size_t i);
-  ReplicaProposal Proposal(const HpaState& h, const MetricSpec& m, const std::vector<HpaPod>& pods,
-                           const std::vector<PodId>& ids, int32_t current, int32_t status_replicas,
-                           const CalculatorParams& params) const;
+  // The state of one store pod, and the time its class stops depending on `now`.
+  void ReadPod(PodId id, HpaPodState* state, int64_t* cpu_milli, int64_t* memory_milli,
+               sim::Time* settled_at) const;
+  void BuildStates(Work& work, const Workload& w);
+  // Applies the touched pods to the working set; true if anything changed.
+  bool ApplyTouched(Work& work, const Workload& w, std::vector<PodId>& touched);
+  ReplicaProposal Proposal(const MetricSpec& m, const MetricsSnapshot* snap, WorkloadId target,
+                           Work& work, int32_t current, int32_t status_replicas,
+                           const CalculatorParams& params);
 
   sim::Simulation& sim_;
   ClusterModel& cluster_;
   const MetricsPipeline& metrics_;
   HpaControllerFlags flags_;
   std::vector<HpaState> hpas_;
+  std::vector<Work> work_;
+  std::shared_ptr<Touched> touched_;
   sim::EventKind kind_;
-  std::vector<PodId> scratch_ids_;    // reused across syncs (no per-sync allocation)
-  std::vector<HpaPod> scratch_pods_;
+  bool verify_ = false;
+  int64_t cached_syncs_ = 0, computed_syncs_ = 0;
 };
 
 }  // namespace rehearsal::models::autoscaling

@@ -27,6 +27,7 @@ void MetricsPipeline::Scrape() {
   } else {
     s.pods = &usage_.pods();
   }
+  if (synthetic_ != nullptr) s.workloads = synthetic_->current();
   for (const auto& name : external_names_)
     if (const double* v = usage_.GetExternal(name)) s.external[name] = *v;
   snapshots_.push_back(std::move(s));
@@ -43,6 +44,47 @@ const MetricsSnapshot* MetricsPipeline::Latest() const {
   for (const auto& s : snapshots_)
     if (s.taken_at + config_.lag <= sim_.now()) best = &s;
   return best;
+}
+
+void MetricsSnapshot::Lookup(WorkloadId w, const std::vector<PodId>& ids,
+                             std::vector<const PodUsage*>* out) const {
+  out->assign(ids.size(), nullptr);
+  const WorkloadUsage* u = w < workloads.size() ? workloads[w].get() : nullptr;
+  if (u == nullptr) {
+    if (pods == nullptr) return;
+    for (size_t i = 0; i < ids.size(); ++i) {
+      auto it = pods->find(ids[i]);
+      if (it != pods->end()) (*out)[i] = &it->second;
+    }
+    return;
+  }
+  // Both lists ascending: one merge.
+  const std::vector<PodId>& have = *u->pods;
+  const std::vector<uint8_t>& ready = *u->ready;
+  size_t k = 0;
+  for (size_t i = 0; i < ids.size(); ++i) {
+    while (k < have.size() && have[k] < ids[i]) ++k;
+    if (k == have.size()) break;
+    if (have[k] == ids[i]) (*out)[i] = ready[k] ? &u->ready_usage : &u->other_usage;
+  }
+}
+
+uint64_t MetricsSnapshot::Version(WorkloadId w) const {
+  const WorkloadUsage* u = w < workloads.size() ? workloads[w].get() : nullptr;
+  return u == nullptr ? 0 : u->version;
+}
+
+WorkloadChangeCounter::WorkloadChangeCounter(ClusterModel& cluster)
+    : versions_(std::make_shared<std::vector<uint64_t>>()) {
+  const Store* store = &cluster.store();
+  cluster.Watch([versions = versions_, store](const WatchEvent& e) {
+    WorkloadId w = kNoId;
+    if (e.kind == ObjectKind::kPod) w = store->pod(e.id).workload;
+    else if (e.kind == ObjectKind::kWorkload) w = e.id;
+    if (w == kNoId) return;
+    if (w >= versions->size()) versions->resize(w + 1, 0);
+    ++(*versions)[w];
+  });
 }
 
 namespace {
@@ -72,46 +114,84 @@ double SyntheticRpsDemand(const SyntheticLoadConfig& config, sim::Time t) {
 
 SyntheticLoad::SyntheticLoad(sim::Simulation& sim, ClusterModel& cluster, UsageBoard& usage,
                              std::vector<SyntheticLoadConfig> configs)
-    : sim_(sim), cluster_(cluster), usage_(usage), configs_(std::move(configs)),
+    : sim_(sim), cluster_(cluster), usage_(usage), configs_(std::move(configs)), changes_(cluster),
       kind_(sim.RegisterKind("load.synthetic")) {
+  current_.resize(cluster_.store().workload_count() + 1);
   for (size_t i = 0; i < configs_.size(); ++i) {
     WorkloadId w = cluster_.FindWorkload(configs_[i].workload);
     RH_ASSERT(w != kNoId);
     RH_ASSERT(configs_[i].tick.us > 0);
     workloads_.push_back(w);
-    last_pods_.emplace_back();
+    seen_version_.push_back(UINT64_MAX);  // forces the first rebuild
+    pods_.push_back(std::make_shared<const std::vector<PodId>>());
+    ready_.push_back(std::make_shared<const std::vector<uint8_t>>());
+    ready_count_.push_back(0);
     sim_.ScheduleIn(sim::Duration{}, kind_, i, [this, i] { Tick(i); });
+  }
+}
+
+void SyntheticLoad::Rebuild(size_t index, std::vector<PodId>* running,
+                            std::vector<uint8_t>* ready) const {
+  const Store& store = cluster_.store();
+  // Running pods report usage (metrics-server samples unready pods too); the
+  // demand is spread over the Ready ones, the others use no CPU.
+  for (PodId id : store.workload(workloads_[index]).pods) {  // ascending
+    const Pod& p = store.pod(id);
+    if (!p.alive || !p.started || p.phase != models::PodPhase::kRunning) continue;
+    running->push_back(id);
+    ready->push_back(p.ready && !p.deleting ? 1 : 0);
   }
 }
 
 void SyntheticLoad::Tick(size_t index) {
   const SyntheticLoadConfig& c = configs_[index];
-  const Store& store = cluster_.store();
-  const Workload& w = store.workload(workloads_[index]);
-  // Running pods report usage (metrics-server samples unready pods too); the
-  // demand is spread over the Ready ones, the others use no CPU.
-  std::vector<PodId> running, ready;
-  for (PodId id : w.pods) {
-    const Pod& p = store.pod(id);
-    if (!p.alive || !p.started || p.phase != models::PodPhase::kRunning) continue;
-    running.push_back(id);
-    if (p.ready && !p.deleting) ready.push_back(id);
+  const WorkloadId w = workloads_[index];
+  const sim::Time now = sim_.now();
+  const uint64_t version = changes_.version(w);
+  const bool changed = version != seen_version_[index];
+  if (changed || verify_) {
+    auto running = std::make_shared<std::vector<PodId>>();
+    auto ready = std::make_shared<std::vector<uint8_t>>();
+    Rebuild(index, running.get(), ready.get());
+    if (!changed) {
+      RH_ASSERT(*running == *pods_[index]);  // a pod changed without a watch event
+      RH_ASSERT(*ready == *ready_[index]);
+    } else {
+      // Board entries: gone pods lose theirs, new ones get one (their memory).
+      const std::vector<PodId>& before = *pods_[index];
+      for (PodId id : before)
+        if (!std::binary_search(running->begin(), running->end(), id)) usage_.Erase(id);
+      double n = 0;
+      for (uint8_t r : *ready) n += r;
+      ready_count_[index] = n;
+      for (size_t k = 0; k < running->size(); ++k) {
+        PodId id = (*running)[k];
+        if (std::binary_search(before.begin(), before.end(), id)) continue;
+        PodUsage u;
+        u.cpu_millicores = (*ready)[k] ? SyntheticCpuDemand(c, now) / n : 0.0;
+        u.requests_per_s = (*ready)[k] ? SyntheticRpsDemand(c, now) / n : 0.0;
+        u.memory_bytes = c.memory_bytes_per_pod;
+        u.updated_at = now;
+        usage_.Set(id, u);
+      }
+      pods_[index] = std::move(running);
+      ready_[index] = std::move(ready);
+      seen_version_[index] = version;
+    }
   }
-  for (PodId id : last_pods_[index])
-    if (!std::binary_search(running.begin(), running.end(), id)) usage_.Erase(id);
-  double cpu = SyntheticCpuDemand(c, sim_.now());
-  double rps = SyntheticRpsDemand(c, sim_.now());
-  double n = static_cast<double>(ready.size());
-  for (PodId id : running) {
-    bool is_ready = std::binary_search(ready.begin(), ready.end(), id);
-    PodUsage u;
-    u.cpu_millicores = is_ready ? cpu / n : 0.0;
-    u.requests_per_s = is_ready ? rps / n : 0.0;
-    u.memory_bytes = c.memory_bytes_per_pod;
-    u.updated_at = sim_.now();
-    usage_.Set(id, u);
-  }
-  last_pods_[index] = std::move(running);
+  const double n = ready_count_[index];
+  auto u = std::make_shared<WorkloadUsage>();
+  u->pods = pods_[index];
+  u->ready = ready_[index];
+  u->ready_usage.cpu_millicores = SyntheticCpuDemand(c, now) / n;
+  u->ready_usage.requests_per_s = SyntheticRpsDemand(c, now) / n;
+  u->ready_usage.memory_bytes = c.memory_bytes_per_pod;
+  u->ready_usage.updated_at = now;
+  u->other_usage.memory_bytes = c.memory_bytes_per_pod;
+  u->other_usage.updated_at = now;
+  u->version = next_version_++;
+  if (w >= current_.size()) current_.resize(w + 1);
+  current_[w] = std::move(u);
   sim_.ScheduleIn(c.tick, kind_, index, [this, index] { Tick(index); });
 }
 

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <deque>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -16,14 +17,53 @@
 
 namespace rehearsal::models::autoscaling {
 
+class SyntheticLoad;
+
+// Per-workload change counters fed by a store watch: a workload's counter
+// grows on every watch event of one of its pods or of the workload itself,
+// so "counter unchanged" means "nothing of it changed". The counters live in
+// a block the watcher shares, so the watcher stays safe if this object goes
+// first (the store has no way to remove a watcher).
+class WorkloadChangeCounter {
+ public:
+  explicit WorkloadChangeCounter(ClusterModel& cluster);
+  uint64_t version(WorkloadId w) const { return w < versions_->size() ? (*versions_)[w] : 0; }
+
+ private:
+  std::shared_ptr<std::vector<uint64_t>> versions_;
+};
+
+// One workload's usage as a whole-workload producer (SyntheticLoad) wrote it
+// at one tick: its running pods, and for each whether it takes a share of the
+// demand (ready) or not. Immutable once published; consecutive ticks share
+// the pod arrays while the workload's pods do not change, so a tick costs
+// O(1) then. `version` differs whenever any value differs.
+struct WorkloadUsage {
+  std::shared_ptr<const std::vector<PodId>> pods;     // ascending
+  std::shared_ptr<const std::vector<uint8_t>> ready;  // aligned: 1 -> ready_usage, 0 -> other_usage
+  PodUsage ready_usage;
+  PodUsage other_usage;
+  uint64_t version = 0;
+};
+
 // One scrape: every pod's usage and the external metrics at scrape time.
 // `pods` points at the live usage board when the lag is 0 (no copy: the
 // board only changes at its producers' ticks), else at a copy owned by the
-// pipeline.
+// pipeline. Workloads with a synthetic curve are sampled from `workloads`
+// (index = WorkloadId) instead of the board.
 struct MetricsSnapshot {
   sim::Time taken_at;
   const std::map<PodId, PodUsage>* pods = nullptr;
   std::map<std::string, double> external;
+  std::vector<std::shared_ptr<const WorkloadUsage>> workloads;
+
+  // The usage of each of `ids` (pods of workload w, ascending) in this
+  // scrape: out[i] = nullptr when the pod was not sampled. O(ids) for a
+  // synthetic workload (a merge), O(ids log pods) from the board.
+  void Lookup(WorkloadId w, const std::vector<PodId>& ids, std::vector<const PodUsage*>* out) const;
+  // A number that changes whenever w's sampled values change between
+  // scrapes; 0 = unknown (values read from the board carry no version).
+  uint64_t Version(WorkloadId w) const;
 };
 
 // Scrapes the usage board every scrape interval; a snapshot becomes visible
@@ -35,6 +75,9 @@ class MetricsPipeline {
   MetricsPipeline(const MetricsPipeline&) = delete;
   MetricsPipeline& operator=(const MetricsPipeline&) = delete;
 
+  // Samples the workloads of `load` from it rather than from the board.
+  // `load` must outlive the pipeline.
+  void AttachSynthetic(const SyntheticLoad* load) { synthetic_ = load; }
   // The newest visible snapshot, or nullptr before the first one.
   const MetricsSnapshot* Latest() const;
   const MetricsPipelineConfig& config() const { return config_; }
@@ -46,6 +89,7 @@ class MetricsPipeline {
   MetricsPipelineConfig config_;
   std::vector<std::string> external_names_;
   sim::EventKind kind_;
+  const SyntheticLoad* synthetic_ = nullptr;
   std::deque<MetricsSnapshot> snapshots_;
   std::deque<std::map<PodId, PodUsage>> copies_;  // lag > 0: one per snapshot
 };
@@ -55,8 +99,14 @@ class MetricsPipeline {
 double SyntheticCpuDemand(const SyntheticLoadConfig& config, sim::Time t);
 double SyntheticRpsDemand(const SyntheticLoadConfig& config, sim::Time t);
 
-// Writes the usage board every tick for each configured workload: the demand
-// spread evenly over its Ready pods (unready pods use nothing).
+// Every tick, spreads each configured workload's demand evenly over its
+// Ready pods (other running pods use nothing) and publishes it as a
+// WorkloadUsage that the metrics pipeline samples. The pod lists are rebuilt
+// only after a store watch event touched the workload, so a tick is O(1)
+// otherwise. The usage board gets an entry (with the curve's memory, which
+// the kubelet's OOM check reads) when a pod starts running and loses it when
+// the pod stops; the board's CPU figure of a synthetic pod is the one at that
+// moment (the pipeline reads the per-tick figure from here).
 class SyntheticLoad {
  public:
   SyntheticLoad(sim::Simulation& sim, ClusterModel& cluster, UsageBoard& usage,
@@ -64,14 +114,28 @@ class SyntheticLoad {
   SyntheticLoad(const SyntheticLoad&) = delete;
   SyntheticLoad& operator=(const SyntheticLoad&) = delete;
 
+  // The latest usage per workload id (null for workloads without a curve).
+  const std::vector<std::shared_ptr<const WorkloadUsage>>& current() const { return current_; }
+  // Debug aid for tests: rebuild the pod lists every tick and RH_ASSERT that
+  // the watch-driven lists were up to date.
+  void set_verify(bool verify) { verify_ = verify; }
+
  private:
   void Tick(size_t index);
+  void Rebuild(size_t index, std::vector<PodId>* running, std::vector<uint8_t>* ready) const;
   sim::Simulation& sim_;
   ClusterModel& cluster_;
   UsageBoard& usage_;
   std::vector<SyntheticLoadConfig> configs_;
   std::vector<WorkloadId> workloads_;
-  std::vector<std::vector<PodId>> last_pods_;
+  WorkloadChangeCounter changes_;
+  std::vector<uint64_t> seen_version_;              // by config index; changes_ at the last rebuild
+  std::vector<std::shared_ptr<const std::vector<PodId>>> pods_;     // by config index
+  std::vector<std::shared_ptr<const std::vector<uint8_t>>> ready_;  // by config index
+  std::vector<double> ready_count_;                                 // by config index
+  std::vector<std::shared_ptr<const WorkloadUsage>> current_;       // by workload id
+  uint64_t next_version_ = 1;
+  bool verify_ = false;
   sim::EventKind kind_;
 };
 

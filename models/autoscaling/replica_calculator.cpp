@@ -18,79 +18,91 @@ int32_t CeilToInt32(double v) {
   return static_cast<int32_t>(c);
 }
 
-// Utilization over the samples of known pods (metricsclient.GetResourceUtilizationRatio):
-// U = floor(100 x Σusage / Σrequest), r = U / target; the average is Σusage / n.
-struct UtilizationRatio {
-  bool ok = false;
-  double ratio = 0;
-  int32_t utilization = 0;
-  int64_t average_milli = 0;
-  int32_t entries = 0;
+// The per-class tallies of one metric's pods (spec 1.3 table) in one pass:
+// counts, and the sums the fast and slow paths need. A request < 0 means the
+// pod's request is unknown: upstream counts only pods with known requests in
+// the utilization sums (they still count as pods).
+struct Tally {
+  int32_t ready = 0, ignored = 0, missing = 0, dropped = 0;
+  int64_t ready_value_milli = 0;      // Σ samples of ready pods (plain metrics)
+  int64_t ready_known_value_milli = 0;  // Σ samples of ready pods with known requests
+  int64_t ready_request_milli = 0;    // Σ their requests
+  int32_t ready_known = 0;
+  int64_t missing_request_milli = 0;  // Σ known requests of missing pods
+  int64_t ignored_request_milli = 0;  // Σ known requests of ignored pods
 };
 
-UtilizationRatio ComputeUtilization(const PodSamples& samples, const PodRequests& requests,
-                                    int32_t target_percent) {
-  UtilizationRatio out;
-  int64_t usage_total = 0;
-  int64_t request_total = 0;
-  for (const auto& [pod, sample] : samples) {
-    auto it = requests.milli.find(pod);
-    if (it == requests.milli.end()) continue;  // only pods with known requests count
-    usage_total += sample.value_milli;
-    request_total += it->second;
-    ++out.entries;
-  }
-  if (request_total == 0) return out;
-  out.ok = true;
-  out.utilization = static_cast<int32_t>((usage_total * 100) / request_total);
-  out.ratio = static_cast<double>(out.utilization) / static_cast<double>(target_percent);
-  out.average_milli = usage_total / out.entries;
-  return out;
-}
-
-// metricsclient.GetMetricUsageRatio: average truncated to integer milli units.
-double UsageRatio(const PodSamples& samples, int64_t target_milli, int64_t* average) {
-  int64_t total = 0;
-  for (const auto& [pod, sample] : samples) total += sample.value_milli;
-  *average = samples.empty() ? 0 : total / static_cast<int64_t>(samples.size());
-  return static_cast<double>(*average) / static_cast<double>(target_milli);
-}
-
-// Sorts pods into classes and strips dropped/ignored pods' samples.
-struct Grouped {
-  int32_t ready = 0;
-  std::vector<std::string> ignored, missing, dropped;
-  PodSamples usable;  // samples of ready pods only (pods unknown to the selector excluded)
-};
-
-Grouped GroupPods(const std::vector<HpaPod>& pods, const PodSamples& samples,
-                  const std::string& resource, sim::Time now, const CalculatorParams& params) {
-  Grouped g;
-  for (const auto& pod : pods) {
-    auto it = samples.find(pod.name);
-    const PodSample* sample = it == samples.end() ? nullptr : &it->second;
-    switch (ClassifyPod(pod, sample, resource, now, params)) {
-      case PodClass::kDropped: g.dropped.push_back(pod.name); break;
-      case PodClass::kIgnored: g.ignored.push_back(pod.name); break;
-      case PodClass::kMissing: g.missing.push_back(pod.name); break;
+Tally TallyPods(const std::vector<HpaPodState>& pods, const std::vector<const PodSample*>& samples,
+                const std::vector<int64_t>* requests, bool cpu_rules, sim::Time now,
+                const CalculatorParams& params, std::vector<size_t>* ignored,
+                std::vector<size_t>* missing) {
+  RH_ASSERT(samples.size() == pods.size());
+  Tally t;
+  for (size_t i = 0; i < pods.size(); ++i) {
+    const PodSample* sample = samples[i];
+    int64_t request = requests != nullptr ? (*requests)[i] : -1;
+    switch (ClassifyPodState(pods[i], sample, cpu_rules, now, params)) {
+      case PodClass::kDropped: ++t.dropped; break;
+      case PodClass::kIgnored:
+        ++t.ignored;
+        if (request >= 0) t.ignored_request_milli += request;
+        if (ignored != nullptr) ignored->push_back(i);
+        break;
+      case PodClass::kMissing:
+        ++t.missing;
+        if (request >= 0) t.missing_request_milli += request;
+        if (missing != nullptr) missing->push_back(i);
+        break;
       case PodClass::kReady:
-        ++g.ready;
-        g.usable[pod.name] = *sample;
+        ++t.ready;
+        t.ready_value_milli += sample->value_milli;
+        if (request >= 0) {
+          t.ready_known_value_milli += sample->value_milli;
+          t.ready_request_milli += request;
+          ++t.ready_known;
+        }
         break;
     }
   }
-  std::sort(g.ignored.begin(), g.ignored.end());
-  std::sort(g.missing.begin(), g.missing.end());
-  return g;
+  return t;
 }
 
-void FillCounts(const Grouped& g, ReplicaProposal* p) {
-  p->ready_pods = g.ready;
-  p->ignored_pods = static_cast<int32_t>(g.ignored.size());
-  p->missing_pods = static_cast<int32_t>(g.missing.size());
-  p->dropped_pods = static_cast<int32_t>(g.dropped.size());
-  p->ignored_names = g.ignored;
-  p->missing_names = g.missing;
+void FillCounts(const Tally& t, ReplicaProposal* p) {
+  p->ready_pods = t.ready;
+  p->ignored_pods = t.ignored;
+  p->missing_pods = t.missing;
+  p->dropped_pods = t.dropped;
+}
+
+// Sorted names of the pods at `indices` (explain prints them).
+std::vector<std::string> NamesAt(const std::vector<HpaPod>& pods, const std::vector<size_t>& indices) {
+  std::vector<std::string> names;
+  names.reserve(indices.size());
+  for (size_t i : indices) names.push_back(pods[i].name);
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+// The name-keyed inputs in index-aligned form.
+struct AlignedInputs {
+  std::vector<HpaPodState> states;
+  std::vector<const PodSample*> samples;
+  std::vector<int64_t> requests;
+};
+
+AlignedInputs Align(const std::vector<HpaPod>& pods, const PodSamples& samples,
+                    const PodRequests* requests) {
+  AlignedInputs in;
+  for (const auto& pod : pods) {
+    in.states.push_back(StateOf(pod));
+    auto it = samples.find(pod.name);
+    in.samples.push_back(it == samples.end() ? nullptr : &it->second);
+    if (requests != nullptr) {
+      auto r = requests->milli.find(pod.name);
+      in.requests.push_back(r == requests->milli.end() ? -1 : r->second);
+    }
+  }
+  return in;
 }
 
 ReplicaProposal Invalid(std::string error) {
@@ -194,22 +206,38 @@ const char* ProposalReasonName(ProposalReason r) {
   return "?";
 }
 
+HpaPodState StateOf(const HpaPod& pod) {
+  HpaPodState s;
+  s.phase = pod.phase;
+  s.deleting = pod.deleting;
+  s.ready = pod.ready;
+  s.ready_transition = pod.ready_transition;
+  s.start_time = pod.start_time;
+  return s;
+}
+
 PodClass ClassifyPod(const HpaPod& pod, const PodSample* sample, const std::string& resource,
                      sim::Time now, const CalculatorParams& params) {
+  return ClassifyPodState(StateOf(pod), sample, resource == "cpu", now, params);
+}
+
+PodClass ClassifyPodState(const HpaPodState& pod, const PodSample* sample, bool cpu_rules,
+                          sim::Time now, const CalculatorParams& params) {
   if (pod.deleting || pod.phase == PodPhase::kFailed) return PodClass::kDropped;
   if (pod.phase == PodPhase::kPending) return PodClass::kIgnored;
   if (sample == nullptr) return PodClass::kMissing;
-  if (resource == "cpu") {
+  if (cpu_rules) {
     if (!pod.ready || !pod.start_time) return PodClass::kIgnored;
     sim::Time start = *pod.start_time;
+    const sim::Time transition = pod.transition_is_now ? now : pod.ready_transition;
     if (now < start + params.cpu_initialization_period) {
       // Still initializing: distrust an unready pod, and a sample whose window
       // may reach back before the last readiness change.
       if (*pod.ready == ConditionStatus::kFalse ||
-          sample->timestamp < pod.ready_transition + sample->window)
+          sample->timestamp < transition + sample->window)
         return PodClass::kIgnored;
     } else if (*pod.ready == ConditionStatus::kFalse &&
-               pod.ready_transition < start + params.initial_readiness_delay) {
+               transition < start + params.initial_readiness_delay) {
       return PodClass::kIgnored;  // unready and has never been ready
     }
   }
@@ -242,40 +270,48 @@ PodRequests ComputeRequests(const std::vector<HpaPod>& pods, const std::string& 
   return out;
 }
 
-ReplicaProposal ResourceUtilizationReplicas(int32_t current_replicas, int32_t target_percent,
-                                            const std::string& resource,
-                                            const std::vector<HpaPod>& pods,
-                                            const PodSamples& samples,
-                                            const PodRequests& requests, sim::Time now,
-                                            const CalculatorParams& params) {
+ReplicaProposal AlignedUtilizationReplicas(int32_t current_replicas, int32_t target_percent,
+                                           bool cpu_rules, const std::vector<HpaPodState>& pods,
+                                           const std::vector<const PodSample*>& samples,
+                                           const std::vector<int64_t>& requests_milli,
+                                           const std::string& requests_error, sim::Time now,
+                                           const CalculatorParams& params,
+                                           std::vector<size_t>* ignored,
+                                           std::vector<size_t>* missing) {
   RH_ASSERT(target_percent > 0);
   RH_ASSERT(current_replicas >= 0);
   if (pods.empty()) return Invalid("no pods returned by selector while calculating replica count");
-  Grouped g = GroupPods(pods, samples, resource, now, params);
-  if (g.usable.empty()) {
+  const bool requests_ok = requests_error.empty();
+  RH_ASSERT(!requests_ok || requests_milli.size() == pods.size());
+  Tally t = TallyPods(pods, samples, requests_ok ? &requests_milli : nullptr, cpu_rules, now,
+                      params, ignored, missing);
+  if (t.ready == 0) {
     ReplicaProposal p = Invalid("did not receive metrics for any ready pods");
-    FillCounts(g, &p);
+    FillCounts(t, &p);
     return p;
   }
-  if (!requests.error.empty()) return Invalid(requests.error);
-
-  UtilizationRatio first = ComputeUtilization(g.usable, requests, target_percent);
-  if (!first.ok) return Invalid("no metrics returned matched known pods");
+  if (!requests_ok) return Invalid(requests_error);
+  // metricsclient.GetResourceUtilizationRatio over the ready pods with known
+  // requests: U = floor(100 x Σusage / Σrequest), r = U / target.
+  if (t.ready_request_milli == 0) return Invalid("no metrics returned matched known pods");
+  const int32_t utilization =
+      static_cast<int32_t>((t.ready_known_value_milli * 100) / t.ready_request_milli);
+  const double ratio = static_cast<double>(utilization) / static_cast<double>(target_percent);
 
   ReplicaProposal p;
   p.valid = true;
-  FillCounts(g, &p);
-  p.utilization_percent = first.utilization;
-  p.current_value_milli = first.average_milli;
-  p.ratio = first.ratio;
+  FillCounts(t, &p);
+  p.utilization_percent = utilization;
+  p.current_value_milli = t.ready_known_value_milli / t.ready_known;
+  p.ratio = ratio;
 
-  bool scale_up_with_ignored = !g.ignored.empty() && first.ratio > 1.0;
-  if (!scale_up_with_ignored && g.missing.empty()) {
-    if (params.WithinTolerance(first.ratio)) {
+  bool scale_up_with_ignored = t.ignored > 0 && ratio > 1.0;
+  if (!scale_up_with_ignored && t.missing == 0) {
+    if (params.WithinTolerance(ratio)) {
       p.replicas = current_replicas;
       p.reason = ProposalReason::kWithinTolerance;
     } else {
-      p.replicas = CeilToInt32(first.ratio * g.ready);
+      p.replicas = CeilToInt32(ratio * t.ready);
       p.reason = ProposalReason::kScaled;
     }
     return p;
@@ -284,33 +320,115 @@ ReplicaProposal ResourceUtilizationReplicas(int32_t current_replicas, int32_t ta
   // Slow path (1.3): fill in missing pods (100 % of their request below the
   // target, 0 above it, nothing at exactly 1) and ignored pods (0 on scale-up).
   p.slow_path = true;
-  PodSamples extended = g.usable;
-  if (first.ratio < 1.0) {
-    for (const auto& name : g.missing) {
-      auto it = requests.milli.find(name);
-      extended[name] = PodSample{it == requests.milli.end() ? 0 : it->second, now, {}};
-    }
-  } else if (first.ratio > 1.0) {
-    for (const auto& name : g.missing) extended[name] = PodSample{0, now, {}};
+  int64_t usage = t.ready_known_value_milli;
+  int64_t request = t.ready_request_milli;
+  int64_t extended = t.ready;
+  if (ratio != 1.0) {
+    if (ratio < 1.0) usage += t.missing_request_milli;
+    request += t.missing_request_milli;
+    extended += t.missing;
   }
-  if (scale_up_with_ignored)
-    for (const auto& name : g.ignored) extended[name] = PodSample{0, now, {}};
-
-  UtilizationRatio second = ComputeUtilization(extended, requests, target_percent);
-  p.ratio_after_fill = second.ratio;
-  if (params.WithinTolerance(second.ratio)) {
+  if (scale_up_with_ignored) {
+    request += t.ignored_request_milli;
+    extended += t.ignored;
+  }
+  double second = 0;
+  if (request != 0)
+    second = static_cast<double>(static_cast<int32_t>((usage * 100) / request)) /
+             static_cast<double>(target_percent);
+  p.ratio_after_fill = second;
+  if (params.WithinTolerance(second)) {
     p.replicas = current_replicas;
     p.reason = ProposalReason::kSlowWithinTolerance;
     return p;
   }
-  if ((first.ratio < 1.0 && second.ratio > 1.0) || (first.ratio > 1.0 && second.ratio < 1.0)) {
+  if ((ratio < 1.0 && second > 1.0) || (ratio > 1.0 && second < 1.0)) {
     p.replicas = current_replicas;
     p.reason = ProposalReason::kSlowFlipped;
     return p;
   }
-  int32_t proposal = CeilToInt32(second.ratio * static_cast<double>(extended.size()));
-  if ((second.ratio < 1.0 && proposal > current_replicas) ||
-      (second.ratio > 1.0 && proposal < current_replicas)) {
+  int32_t proposal = CeilToInt32(second * static_cast<double>(extended));
+  if ((second < 1.0 && proposal > current_replicas) ||
+      (second > 1.0 && proposal < current_replicas)) {
+    p.replicas = current_replicas;
+    p.reason = ProposalReason::kSlowDirectionGuard;
+    return p;
+  }
+  p.replicas = proposal;
+  p.reason = ProposalReason::kSlowScaled;
+  return p;
+}
+
+ReplicaProposal ResourceUtilizationReplicas(int32_t current_replicas, int32_t target_percent,
+                                            const std::string& resource,
+                                            const std::vector<HpaPod>& pods,
+                                            const PodSamples& samples,
+                                            const PodRequests& requests, sim::Time now,
+                                            const CalculatorParams& params) {
+  AlignedInputs in = Align(pods, samples, requests.error.empty() ? &requests : nullptr);
+  std::vector<size_t> ignored, missing;
+  ReplicaProposal p = AlignedUtilizationReplicas(current_replicas, target_percent, resource == "cpu",
+                                                 in.states, in.samples, in.requests,
+                                                 requests.error, now, params, &ignored, &missing);
+  if (p.ignored_pods > 0) p.ignored_names = NamesAt(pods, ignored);
+  if (p.missing_pods > 0) p.missing_names = NamesAt(pods, missing);
+  return p;
+}
+
+ReplicaProposal AlignedPlainMetricReplicas(int32_t current_replicas, int64_t target_milli,
+                                           bool cpu_rules, const std::vector<HpaPodState>& pods,
+                                           const std::vector<const PodSample*>& samples,
+                                           sim::Time now, const CalculatorParams& params,
+                                           std::vector<size_t>* ignored,
+                                           std::vector<size_t>* missing) {
+  RH_ASSERT(target_milli > 0);
+  if (pods.empty()) return Invalid("no pods returned by selector while calculating replica count");
+  Tally t = TallyPods(pods, samples, nullptr, cpu_rules, now, params, ignored, missing);
+  if (t.ready == 0) {
+    ReplicaProposal p = Invalid("did not receive metrics for any ready pods");
+    FillCounts(t, &p);
+    return p;
+  }
+  ReplicaProposal p;
+  p.valid = true;
+  FillCounts(t, &p);
+  // metricsclient.GetMetricUsageRatio: the average truncated to integer milli units.
+  int64_t average = t.ready_value_milli / t.ready;
+  double ratio = static_cast<double>(average) / static_cast<double>(target_milli);
+  p.current_value_milli = average;
+  p.ratio = ratio;
+
+  bool scale_up_with_ignored = t.ignored > 0 && ratio > 1.0;
+  if (!scale_up_with_ignored && t.missing == 0) {
+    if (params.WithinTolerance(ratio)) {
+      p.replicas = current_replicas;
+      p.reason = ProposalReason::kWithinTolerance;
+    } else {
+      p.replicas = CeilToInt32(ratio * t.ready);
+      p.reason = ProposalReason::kScaled;
+    }
+    return p;
+  }
+  // Slow path (1.4): missing pods take the target value when r < 1, else 0;
+  // ignored pods take 0 on a scale-up.
+  p.slow_path = true;
+  int64_t total = t.ready_value_milli + (ratio < 1.0 ? target_milli * t.missing : 0);
+  int64_t extended = t.ready + t.missing + (scale_up_with_ignored ? t.ignored : 0);
+  double second = static_cast<double>(total / extended) / static_cast<double>(target_milli);
+  p.ratio_after_fill = second;
+  if (params.WithinTolerance(second)) {
+    p.replicas = current_replicas;
+    p.reason = ProposalReason::kSlowWithinTolerance;
+    return p;
+  }
+  if ((ratio < 1.0 && second > 1.0) || (ratio > 1.0 && second < 1.0)) {
+    p.replicas = current_replicas;
+    p.reason = ProposalReason::kSlowFlipped;
+    return p;
+  }
+  int32_t proposal = CeilToInt32(second * static_cast<double>(extended));
+  if ((second < 1.0 && proposal > current_replicas) ||
+      (second > 1.0 && proposal < current_replicas)) {
     p.replicas = current_replicas;
     p.reason = ProposalReason::kSlowDirectionGuard;
     return p;
@@ -324,67 +442,24 @@ ReplicaProposal PlainMetricReplicas(int32_t current_replicas, int64_t target_mil
                                     const std::string& resource, const std::vector<HpaPod>& pods,
                                     const PodSamples& samples, sim::Time now,
                                     const CalculatorParams& params) {
-  RH_ASSERT(target_milli > 0);
-  if (pods.empty()) return Invalid("no pods returned by selector while calculating replica count");
-  Grouped g = GroupPods(pods, samples, resource, now, params);
-  if (g.usable.empty()) {
-    ReplicaProposal p = Invalid("did not receive metrics for any ready pods");
-    FillCounts(g, &p);
-    return p;
-  }
-  ReplicaProposal p;
-  p.valid = true;
-  FillCounts(g, &p);
-  int64_t average = 0;
-  double ratio = UsageRatio(g.usable, target_milli, &average);
-  p.current_value_milli = average;
-  p.ratio = ratio;
-
-  bool scale_up_with_ignored = !g.ignored.empty() && ratio > 1.0;
-  if (!scale_up_with_ignored && g.missing.empty()) {
-    if (params.WithinTolerance(ratio)) {
-      p.replicas = current_replicas;
-      p.reason = ProposalReason::kWithinTolerance;
-    } else {
-      p.replicas = CeilToInt32(ratio * g.ready);
-      p.reason = ProposalReason::kScaled;
-    }
-    return p;
-  }
-  // Slow path (1.4): missing pods take the target value when r < 1, else 0;
-  // ignored pods take 0 on a scale-up.
-  p.slow_path = true;
-  PodSamples extended = g.usable;
-  for (const auto& name : g.missing)
-    extended[name] = PodSample{ratio < 1.0 ? target_milli : 0, now, {}};
-  if (scale_up_with_ignored)
-    for (const auto& name : g.ignored) extended[name] = PodSample{0, now, {}};
-  int64_t unused = 0;
-  double second = UsageRatio(extended, target_milli, &unused);
-  p.ratio_after_fill = second;
-  if (params.WithinTolerance(second)) {
-    p.replicas = current_replicas;
-    p.reason = ProposalReason::kSlowWithinTolerance;
-    return p;
-  }
-  if ((ratio < 1.0 && second > 1.0) || (ratio > 1.0 && second < 1.0)) {
-    p.replicas = current_replicas;
-    p.reason = ProposalReason::kSlowFlipped;
-    return p;
-  }
-  int32_t proposal = CeilToInt32(second * static_cast<double>(extended.size()));
-  if ((second < 1.0 && proposal > current_replicas) ||
-      (second > 1.0 && proposal < current_replicas)) {
-    p.replicas = current_replicas;
-    p.reason = ProposalReason::kSlowDirectionGuard;
-    return p;
-  }
-  p.replicas = proposal;
-  p.reason = ProposalReason::kSlowScaled;
+  AlignedInputs in = Align(pods, samples, nullptr);
+  std::vector<size_t> ignored, missing;
+  ReplicaProposal p = AlignedPlainMetricReplicas(current_replicas, target_milli, resource == "cpu",
+                                                 in.states, in.samples, now, params, &ignored,
+                                                 &missing);
+  if (p.ignored_pods > 0) p.ignored_names = NamesAt(pods, ignored);
+  if (p.missing_pods > 0) p.missing_names = NamesAt(pods, missing);
   return p;
 }
 
 int32_t CountRunningReadyPods(const std::vector<HpaPod>& pods) {
+  int32_t n = 0;
+  for (const auto& pod : pods)
+    if (pod.phase == PodPhase::kRunning && pod.ready && *pod.ready == ConditionStatus::kTrue) ++n;
+  return n;
+}
+
+int32_t CountRunningReadyPods(const std::vector<HpaPodState>& pods) {
   int32_t n = 0;
   for (const auto& pod : pods)
     if (pod.phase == PodPhase::kRunning && pod.ready && *pod.ready == ConditionStatus::kTrue) ++n;

@@ -59,6 +59,21 @@ struct CalculatorParams {
   bool WithinTolerance(double ratio) const;
 };
 
+// The part of HpaPod the classification reads (no name, no containers): the
+// index-aligned form the simulation's HPA controller keeps per pod.
+struct HpaPodState {
+  PodPhase phase = PodPhase::kRunning;
+  bool deleting = false;
+  std::optional<ConditionStatus> ready;
+  sim::Time ready_transition;
+  std::optional<sim::Time> start_time;
+  // The simulation's approximation for a pod that is not Ready but was once:
+  // its Ready transition is taken to be `now` (then ready_transition is unused).
+  bool transition_is_now = false;
+  bool operator==(const HpaPodState&) const = default;
+};
+HpaPodState StateOf(const HpaPod& pod);
+
 // The class a pod falls in for one metric (spec 1.3 table, checked in order).
 enum class PodClass {
   kDropped,  // deleting or Failed: not counted anywhere
@@ -76,6 +91,9 @@ const char* PodClassName(PodClass c);
 // kIgnored, because its sample may cover the unready start.
 PodClass ClassifyPod(const HpaPod& pod, const PodSample* sample, const std::string& resource,
                      sim::Time now, const CalculatorParams& params);
+// The same rules on the name-less state; `cpu_rules` = the resource is "cpu".
+PodClass ClassifyPodState(const HpaPodState& pod, const PodSample* sample, bool cpu_rules,
+                          sim::Time now, const CalculatorParams& params);
 
 // Why a proposal came out as it did.
 enum class ProposalReason {
@@ -142,6 +160,28 @@ ReplicaProposal PlainMetricReplicas(int32_t current_replicas, int64_t target_mil
                                     const PodSamples& samples, sim::Time now,
                                     const CalculatorParams& params);
 
+// Index-aligned forms of the two calculators above (one formula: the
+// name-keyed forms convert and call these). pods[i], samples[i] (nullptr = no
+// sample) and requests_milli[i] describe the same pod; `requests_error` is
+// ComputeRequests' error ("" = every pod has its request). The name lists of
+// the result stay empty; when `ignored` / `missing` are given they receive the
+// indices of those pods, in input order. No allocation beyond the outputs.
+// REQUIRES: pods, samples (and requests_milli for utilization) equally long.
+ReplicaProposal AlignedUtilizationReplicas(int32_t current_replicas, int32_t target_percent,
+                                           bool cpu_rules, const std::vector<HpaPodState>& pods,
+                                           const std::vector<const PodSample*>& samples,
+                                           const std::vector<int64_t>& requests_milli,
+                                           const std::string& requests_error, sim::Time now,
+                                           const CalculatorParams& params,
+                                           std::vector<size_t>* ignored = nullptr,
+                                           std::vector<size_t>* missing = nullptr);
+ReplicaProposal AlignedPlainMetricReplicas(int32_t current_replicas, int64_t target_milli,
+                                           bool cpu_rules, const std::vector<HpaPodState>& pods,
+                                           const std::vector<const PodSample*>& samples,
+                                           sim::Time now, const CalculatorParams& params,
+                                           std::vector<size_t>* ignored = nullptr,
+                                           std::vector<size_t>* missing = nullptr);
+
 // Object (or External, value = Σ series) metric with a Value target (spec 1.4):
 // r = value / target; current != 0: tolerance, then ceil(r x readyPods) with
 // readyPods = selector pods Running and Ready; current = 0: ceil(r).
@@ -161,6 +201,7 @@ ReplicaProposal ObjectAverageValueReplicas(int32_t current_replicas, int32_t sta
 
 // Pods Running with Ready=True (what the Object/External Value path counts).
 int32_t CountRunningReadyPods(const std::vector<HpaPod>& pods);
+int32_t CountRunningReadyPods(const std::vector<HpaPodState>& pods);
 
 // Several metrics -> one proposal (spec 1.6).
 struct CombinedProposal {

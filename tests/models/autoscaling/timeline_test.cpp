@@ -79,6 +79,7 @@ TEST(HpaTimeline, LoadStepScalesWithinPolicyAndDropWaitsOutStabilization) {
   ClusterModel cluster(sim, Cluster(8), wl);
   UsageBoard usage;
   AutoscalingConfig cfg;
+  cfg.verify_incremental = true;  // every cached result recomputed and checked
   HpaConfig hpa;
   hpa.name = "web";
   hpa.target = "web";
@@ -145,6 +146,7 @@ TEST(CaTimeline, UnschedulablePodsGetANodeAfterTheProvisioningDelay) {
   ClusterModel cluster(sim, Cluster(1), wl);
   UsageBoard usage;
   AutoscalingConfig cfg;
+  cfg.verify_incremental = true;  // every cached result recomputed and checked
   cfg.cluster_autoscaler.enabled = true;
   AutoscalingModel model(sim, cluster, usage, cfg);
   WorkloadId batch = cluster.FindWorkload("batch");
@@ -169,6 +171,7 @@ TEST(CaTimeline, IdleNodesAreRemovedAfterTheUnneededTime) {
   ClusterModel cluster(sim, Cluster(3, 4000, /*size_min=*/1), wl);
   UsageBoard usage;
   AutoscalingConfig cfg;
+  cfg.verify_incremental = true;  // every cached result recomputed and checked
   cfg.cluster_autoscaler.enabled = true;
   AutoscalingModel model(sim, cluster, usage, cfg);
   sim.RunUntil(At(9 * 60));
@@ -193,6 +196,7 @@ TEST(CaTimeline, PdbBlocksScaleDownAndTheReasonIsLogged) {
   ClusterModel cluster(sim, Cluster(3, 4000, /*size_min=*/1), wl);
   UsageBoard usage;
   AutoscalingConfig cfg;
+  cfg.verify_incremental = true;  // every cached result recomputed and checked
   cfg.cluster_autoscaler.enabled = true;
   AutoscalingModel model(sim, cluster, usage, cfg);
   sim.RunUntil(At(40 * 60));
@@ -248,6 +252,7 @@ VpaRun RunVpa(bool with_pdb) {
   ClusterModel cluster(sim, Cluster(2), wl);
   UsageBoard usage;
   AutoscalingConfig cfg;
+  cfg.verify_incremental = true;  // every cached result recomputed and checked
   SyntheticLoadConfig load;
   load.workload = "api";
   load.steps = {{sim::Duration{}, 200, 0}};
