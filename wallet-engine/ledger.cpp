@@ -41,20 +41,34 @@ uint64_t Ledger::ComputeStateHash() const {
 
 // ------------------------------------------------------------- mutation ---
 
-void Ledger::SetAccount(uint32_t index, const Account& a) {
-  Account& cur = accounts_[index];
-  if (recording_) {
-    Undo u;
-    u.kind = Undo::kAccount;
-    u.index = index;
-    u.account = cur;
-    undo_.push_back(u);
-  }
+// Every mutation below goes through one of these writers, which keep the
+// incremental state hash in step; the Set*/Insert* callers add the undo
+// record a linked chain needs (RevertUndo writes the saved values back
+// through the same writers).
+void Ledger::WriteAccount(uint32_t index, const Account& a) {
   const uint64_t h = HashAccount(a);
   hash_sum_ -= account_hashes_[index];
   hash_sum_ += h;
   account_hashes_[index] = h;
-  cur = a;
+  accounts_[index] = a;
+}
+
+void Ledger::WriteEntryState(uint64_t pos, EntryState s) {
+  IndexEntry& e = EntryAt(pos);
+  hash_sum_ -= HashEntry(e);
+  e.state = s;
+  hash_sum_ += HashEntry(e);
+}
+
+void Ledger::WriteRound(uint32_t index, const Round& r) {
+  hash_sum_ -= HashRound(rounds_[index]);
+  hash_sum_ += HashRound(r);
+  rounds_[index] = r;
+}
+
+void Ledger::SetAccount(uint32_t index, const Account& a) {
+  if (recording_) undo_.push_back({.kind = Undo::kAccount, .index = index, .account = accounts_[index]});
+  WriteAccount(index, a);
 }
 
 uint64_t Ledger::InsertEntry(const Op& op, uint64_t ts, Result r, EntryState s, int64_t real,
@@ -71,49 +85,24 @@ uint64_t Ledger::InsertEntry(const Op& op, uint64_t ts, Result r, EntryState s, 
   const bool inserted = entry_index_.Insert(op.id, pos);
   WE_ASSERT(inserted);
   hash_sum_ += HashEntry(e);
-  if (recording_) {
-    Undo u;
-    u.kind = Undo::kEntryInsert;
-    u.pos = pos;
-    undo_.push_back(u);
-  }
+  if (recording_) undo_.push_back({.kind = Undo::kEntryInsert, .pos = pos});
   if (s == EntryState::kPendingOpen && op.timeout_s > 0) {
     const uint64_t expires = ts + static_cast<uint64_t>(op.timeout_s) * kNsPerSecond;
     expiry_.emplace(expires, pos);
-    if (recording_) {
-      Undo u;
-    u.kind = Undo::kExpiryInsert;
-      u.pos = pos;
-      u.expires = expires;
-      undo_.push_back(u);
-    }
+    if (recording_) undo_.push_back({.kind = Undo::kExpiryInsert, .pos = pos, .expires = expires});
   }
   return pos;
 }
 
 void Ledger::SetEntryState(uint64_t pos, EntryState s) {
-  IndexEntry& e = EntryAt(pos);
-  if (recording_) {
-    Undo u;
-    u.kind = Undo::kEntryState;
-    u.pos = pos;
-    u.state = e.state;
-    undo_.push_back(u);
-  }
+  const IndexEntry& e = EntryAt(pos);
+  if (recording_) undo_.push_back({.kind = Undo::kEntryState, .pos = pos, .state = e.state});
   if (e.state == EntryState::kPendingOpen && e.body.timeout_s > 0) {
     const uint64_t expires = e.timestamp + static_cast<uint64_t>(e.body.timeout_s) * kNsPerSecond;
     expiry_.erase({expires, pos});
-    if (recording_) {
-      Undo u;
-    u.kind = Undo::kExpiryErase;
-      u.pos = pos;
-      u.expires = expires;
-      undo_.push_back(u);
-    }
+    if (recording_) undo_.push_back({.kind = Undo::kExpiryErase, .pos = pos, .expires = expires});
   }
-  hash_sum_ -= HashEntry(e);
-  e.state = s;
-  hash_sum_ += HashEntry(e);
+  WriteEntryState(pos, s);
 }
 
 uint32_t Ledger::InsertRound(const Round& r) {
@@ -121,27 +110,13 @@ uint32_t Ledger::InsertRound(const Round& r) {
   rounds_.push_back(r);
   round_index_.Insert(r.key, index);
   hash_sum_ += HashRound(r);
-  if (recording_) {
-    Undo u;
-    u.kind = Undo::kRoundInsert;
-    u.index = index;
-    undo_.push_back(u);
-  }
+  if (recording_) undo_.push_back({.kind = Undo::kRoundInsert, .index = index});
   return index;
 }
 
 void Ledger::SetRound(uint32_t index, const Round& r) {
-  Round& cur = rounds_[index];
-  if (recording_) {
-    Undo u;
-    u.kind = Undo::kRound;
-    u.index = index;
-    u.round = cur;
-    undo_.push_back(u);
-  }
-  hash_sum_ -= HashRound(cur);
-  hash_sum_ += HashRound(r);
-  cur = r;
+  if (recording_) undo_.push_back({.kind = Undo::kRound, .index = index, .round = rounds_[index]});
+  WriteRound(index, r);
 }
 
 void Ledger::RevertUndo() {
@@ -149,10 +124,7 @@ void Ledger::RevertUndo() {
     const Undo& u = *it;
     switch (u.kind) {
       case Undo::kAccount:
-        hash_sum_ -= account_hashes_[u.index];
-        account_hashes_[u.index] = HashAccount(u.account);
-        hash_sum_ += account_hashes_[u.index];
-        accounts_[u.index] = u.account;
+        WriteAccount(u.index, u.account);
         break;
       case Undo::kAccountInsert:
         WE_ASSERT(u.index + 1 == accounts_.size());
@@ -168,17 +140,11 @@ void Ledger::RevertUndo() {
         entries_.pop_back();
         break;
       }
-      case Undo::kEntryState: {
-        IndexEntry& e = EntryAt(u.pos);
-        hash_sum_ -= HashEntry(e);
-        e.state = u.state;
-        hash_sum_ += HashEntry(e);
+      case Undo::kEntryState:
+        WriteEntryState(u.pos, u.state);
         break;
-      }
       case Undo::kRound:
-        hash_sum_ -= HashRound(rounds_[u.index]);
-        hash_sum_ += HashRound(u.round);
-        rounds_[u.index] = u.round;
+        WriteRound(u.index, u.round);
         break;
       case Undo::kRoundInsert:
         WE_ASSERT(u.index + 1 == rounds_.size());
@@ -503,12 +469,7 @@ Result Ledger::ApplyCreateAccount(const Op& op, uint64_t ts) {
   account_hashes_.push_back(HashAccount(a));
   account_index_.Insert(a.id, index);
   hash_sum_ += account_hashes_.back();
-  if (recording_) {
-    Undo u;
-    u.kind = Undo::kAccountInsert;
-    u.index = index;
-    undo_.push_back(u);
-  }
+  if (recording_) undo_.push_back({.kind = Undo::kAccountInsert, .index = index});
   return Result::kOk;
 }
 

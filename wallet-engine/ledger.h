@@ -131,8 +131,8 @@ class Ledger {
     uint64_t pos = 0;
     uint64_t expires = 0;
     EntryState state = EntryState::kNone;
-    Account account;
-    Round round;
+    Account account{};
+    Round round{};
   };
   class Staging;
 
@@ -155,6 +155,9 @@ class Ledger {
   uint64_t InsertEntry(const Op& op, uint64_t ts, Result r, EntryState s, int64_t real,
                        int64_t bonus);
   void SetEntryState(uint64_t pos, EntryState s);
+  void WriteAccount(uint32_t index, const Account& a);
+  void WriteEntryState(uint64_t pos, EntryState s);
+  void WriteRound(uint32_t index, const Round& r);
   void SetAccount(uint32_t index, const Account& a);
   uint32_t InsertRound(const Round& r);
   void SetRound(uint32_t index, const Round& r);
