@@ -591,6 +591,16 @@ Result Ledger::ApplyTransfer(const Op& op, uint64_t ts) {
 }
 
 namespace {
+// The round a seamless op names, before any bet or close is counted.
+Round NewRound(const Op& op) {
+  Round r;
+  r.key = Ledger::RoundKey(op.provider, op.round_id);
+  r.round_id = op.round_id;
+  r.player_id = op.player_id;
+  r.currency = op.ledger;
+  r.provider = op.provider;
+  return r;
+}
 // Balance a seamless op may spend from an account (never below zero).
 int64_t Spendable(const Account& a) { return std::max<int64_t>(0, a.Available()); }
 }  // namespace
@@ -639,12 +649,7 @@ Result Ledger::ApplyBet(const Op& op, uint64_t ts) {
     nr.bets += 1;
     SetRound(static_cast<uint32_t>(*round_index_.Find(nr.key)), nr);
   } else {
-    Round nr;
-    nr.key = RoundKey(op.provider, op.round_id);
-    nr.round_id = op.round_id;
-    nr.player_id = op.player_id;
-    nr.currency = op.ledger;
-    nr.provider = op.provider;
+    Round nr = NewRound(op);
     nr.bets = 1;
     InsertRound(nr);
   }
@@ -755,12 +760,7 @@ Result Ledger::ApplyEndRound(const Op& op, uint64_t ts) {
   Result r = Result::kOk;
   if (!rit) {
     // Closing an unknown round records it closed, so a late bet is refused.
-    Round nr;
-    nr.key = RoundKey(op.provider, op.round_id);
-    nr.round_id = op.round_id;
-    nr.player_id = op.player_id;
-    nr.currency = op.ledger;
-    nr.provider = op.provider;
+    Round nr = NewRound(op);
     nr.closed = 1;
     InsertRound(nr);
   } else {
