@@ -16,7 +16,9 @@ OpReply ReplyWith(Result r) {
 }
 }  // namespace
 
-Ledger::Ledger(LedgerConfig config) : config_(config) {}
+Ledger::Ledger(LedgerConfig config) : config_(config) {
+  if (config_.reserve_ids > 0) entry_index_.Reserve(config_.reserve_ids);
+}
 
 // ---------------------------------------------------------------- hashing ---
 

@@ -503,6 +503,26 @@ TEST_F(LedgerTest, RetentionPrunesClosedRoundsWithTheirClosingIdOnly) {
   EXPECT_EQ(ledger_.StateHash(), ledger_.ComputeStateHash());
 }
 
+// reserve_ids only pre-sizes the index: same ops, same state and hash.
+TEST(LedgerConfig, ReserveIdsChangesNothingObservable) {
+  LedgerConfig big;
+  big.reserve_ids = 100'000;
+  Ledger a, b(big);
+  std::vector<Op> ops = {MakeCreateAccount(PoolAccountId(AccountKind::kPspClearing, kEur), kEur,
+                                           AccountKind::kPspClearing, 0),
+                         MakeCreateAccount(PlayerAccountId(1, kEur, AccountKind::kPlayerReal), kEur,
+                                           AccountKind::kPlayerReal, kDebitsMustNotExceedCredits)};
+  for (uint64_t i = 1; i <= 500; ++i) ops.push_back(MakeDeposit(Key(i), 1, kEur, 10));
+  ops.push_back(MakeDeposit(Key(7), 1, kEur, 10));  // a retry
+  std::vector<OpReply> ra(ops.size()), rb(ops.size());
+  a.ApplyBatch(ops, 1000, ra.data());
+  b.ApplyBatch(ops, 1000, rb.data());
+  EXPECT_EQ(ra, rb);
+  EXPECT_EQ(ra.back().result, Result::kExists);
+  EXPECT_EQ(a.StateHash(), b.StateHash());
+  EXPECT_EQ(a.Balance(1, kEur).real_minor, 5000);
+}
+
 TEST(DeriveOpId, RetryMapsToTheSameIdAndKeysDiffer) {
   EXPECT_EQ(DeriveOpId(1, OpKind::kBet, "abc"), DeriveOpId(1, OpKind::kBet, "abc"));
   EXPECT_NE(DeriveOpId(1, OpKind::kBet, "abc"), DeriveOpId(2, OpKind::kBet, "abc"));

@@ -402,6 +402,10 @@ int Bench(bool json) {
   {
     EngineConfig cfg;
     cfg.batch_delay_us = 200;
+    // Sized up front for what this bench writes (~2.5 M ids at most), as a
+    // production wallet sizes for its retention: otherwise one index
+    // doubling (a full rehash) lands inside the latency run.
+    cfg.ledger.reserve_ids = 4'000'000;
     auto w = DurableWallet::Open(base + "/durable", cfg, &err);
     if (!w) return std::fprintf(stderr, "bench: %s\n", err.c_str()), 1;
     std::vector<Op> setup;
