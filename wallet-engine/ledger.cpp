@@ -480,12 +480,15 @@ Result Ledger::ApplyCreateAccount(const Op& op, uint64_t ts) {
 class Ledger::Staging {
  public:
   explicit Staging(Ledger* l) : l_(l) {}
+  Staging(const Staging&) = delete;
+  Staging& operator=(const Staging&) = delete;
+  ~Staging() {}
   Account& Get(uint32_t index) {
     for (size_t i = 0; i < n_; ++i)
       if (idx_[i] == index) return acc_[i];
-    WE_ASSERT(n_ < acc_.size());
+    WE_ASSERT(n_ < kMax);
     idx_[n_] = index;
-    acc_[n_] = l_->accounts_[index];
+    std::memcpy(static_cast<void*>(&acc_[n_]), &l_->accounts_[index], sizeof(Account));
     return acc_[n_++];
   }
   // Posts amount from debit to credit; overflow -> a result code.
@@ -521,7 +524,12 @@ class Ledger::Staging {
  private:
   Ledger* l_;
   std::array<uint32_t, 4> idx_{};
-  std::array<Account, 4> acc_{};
+  static constexpr size_t kMax = 4;
+  // Not zero-filled: slots are copied in by Get() before use (the 256-byte
+  // clear was 13% of a transfer's apply time in perf).
+  union {
+    Account acc_[kMax];
+  };
   size_t n_ = 0;
 };
 
