@@ -10,6 +10,7 @@
 
 #include "models/wallet/patroni_math.h"
 #include "wallet-engine/invariants.h"
+#include "wallet-engine/wal.h"
 
 namespace rehearsal::models::wallet {
 namespace {
@@ -416,6 +417,238 @@ TEST(WalletLoop, PartitionStallsSyncWritesAndHealsWithoutLoss) {
   loop.Finish();
   EXPECT_GT(loop.stats().ops_acked, acked_before + 500);
   EXPECT_GT(loop.stats().bets_rolled_back, 0u);
+  EXPECT_TRUE(loop.invariants_ok()) << loop.violations().front();
+}
+
+}  // namespace
+}  // namespace rehearsal::models::wallet
+
+namespace rehearsal::models::wallet {
+namespace {
+
+using sim::Duration;
+using sim::Time;
+
+WalletLoopConfig EngineConfigFor(ReplicationMode mode, int32_t replicas, std::vector<std::string> zones) {
+  WalletLoopConfig c;
+  c.replication = mode;
+  c.replicas = replicas;
+  c.zones = std::move(zones);
+  c.players = 10000;
+  c.sample_one_in = 100;
+  c.bets_per_s = 10000;
+  c.round_time_mean = Duration::Millis(500);
+  c.failover.ttl = Duration::Seconds(3);
+  c.failover.loop_wait = Duration::Seconds(1);
+  c.failover.retry_timeout = Duration::Seconds(1);
+  c.failover.promote_time = Duration::Millis(200);
+  c.failover.reroute_delay = Duration::Millis(300);
+  return c;
+}
+
+// Stops the bets at `stop` so standbys can catch up before the end.
+void StopBetsAt(WalletLoopConfig& c, Time stop) {
+  const double rate = c.bets_per_s;
+  c.bets_per_s_fn = [rate, stop](Time t) { return t < stop ? rate : 0.0; };
+}
+
+// Issue 7: bets refused or rolled back during the outage, per failure. The
+// providers' bets reach no primary between the failure and the re-routing
+// (10 s lease + election + promotion + 300 ms), so bets whose 3-5 s deadline
+// falls inside it are rolled back and counted on that failover.
+TEST(WalletLoopEngine, FailoverCountsBetsRolledBackDuringTheOutage) {
+  sim::Simulation sim(21);
+  WalletLoopConfig c = EngineConfigFor(ReplicationMode::kAsync, 3, {"a", "b", "c"});
+  c.failover.ttl = Duration::Seconds(10);  // detection 7-13 s: longer than the 3-5 s bet deadline
+  c.failover.loop_wait = Duration::Seconds(3);
+  c.failover.retry_timeout = Duration::Seconds(3);
+  WalletLoop loop(sim, c);
+  loop.StartStandalone();
+  sim.RunUntil(Time{Duration::Seconds(3).us});
+  const uint64_t rolled_before = loop.stats().bets_rolled_back;
+  loop.FailPrimary("test");
+  sim.RunUntil(Time{Duration::Seconds(20).us});
+  loop.Finish();
+  ASSERT_EQ(loop.failovers().size(), 1u);
+  const FailoverRecord& r = loop.failovers()[0];
+  ASSERT_TRUE(r.completed());
+  EXPECT_GT((r.first_ack_at - r.failed_at).seconds(), 7.0);
+  EXPECT_GT(r.bets_rolled_back, 10u);
+  EXPECT_LE(r.bets_rolled_back, loop.stats().bets_rolled_back - rolled_before);
+  RunSummary s;
+  loop.Summarize(s);
+  ASSERT_EQ(s.wallet.failovers.size(), 1u);
+  EXPECT_EQ(s.wallet.failovers[0].bets_rolled_back, r.bets_rolled_back);
+  EXPECT_EQ(s.wallet.failovers[0].bets_refused, r.bets_refused);
+  EXPECT_TRUE(loop.invariants_ok()) << loop.violations().front();
+}
+
+// A pod restarted before anyone noticed (power loss, 0.5 s < 3 s lease)
+// recovers from its own disk and leads again: recovery keeps every
+// acknowledged operation (acknowledged => durable), so nothing is lost.
+TEST(WalletLoopEngine, PrimaryRestartedFromItsDiskLosesNothing) {
+  for (uint64_t seed = 1; seed <= 10; ++seed) {
+    sim::Simulation sim(seed);
+    WalletLoop loop(sim, EngineConfigFor(ReplicationMode::kAsync, 2, {"a", "b"}));
+    loop.set_keep_acked_ids(true);
+    loop.StartStandalone();
+    sim.RunUntil(Time{Duration::Millis(2000 + static_cast<int64_t>(seed * 97 % 1000)).us});
+    loop.CrashPod(0, Duration::Millis(500));
+    sim.RunUntil(Time{Duration::Seconds(10).us});
+    loop.Finish();
+    ASSERT_EQ(loop.failovers().size(), 1u);
+    const FailoverRecord& r = loop.failovers()[0];
+    EXPECT_EQ(r.new_primary, 0) << "seed " << seed;
+    EXPECT_TRUE(r.completed()) << "seed " << seed;
+    EXPECT_EQ(r.rpo_transfers, 0) << "seed " << seed;
+    EXPECT_EQ(r.rpo_transfers_provider, 0) << "seed " << seed;
+    EXPECT_EQ(loop.stats().engine_restarts, 1u);
+    EXPECT_EQ(MissingAcked(loop, *loop.ledger(0)).size(), 0u) << "seed " << seed;
+    EXPECT_TRUE(loop.invariants_ok()) << "seed " << seed << ": " << loop.violations().front();
+  }
+}
+
+struct FaultRun {
+  WalletLoopStats stats;
+  size_t failovers = 0;
+  bool ok = false;
+  std::string first_violation;
+  bool replicas_equal = false;
+};
+
+// Injects `fault` into pod `target` at 2 s, optionally crashes it at 3 s
+// (so recovery reads the damage), stops bets at 15 s, ends at 25 s.
+FaultRun RunWithDiskFault(uint64_t seed, int32_t target, DiskFault fault, bool crash_after) {
+  sim::Simulation sim(seed);
+  WalletLoopConfig c = EngineConfigFor(ReplicationMode::kAsync, 3, {"a", "b", "c"});
+  c.restart_delay = Duration::Seconds(2);
+  StopBetsAt(c, Time{Duration::Seconds(15).us});
+  WalletLoop loop(sim, c);
+  loop.StartStandalone();
+  sim.RunUntil(Time{Duration::Seconds(2).us});
+  loop.DamageDisk(target, fault);
+  sim.RunUntil(Time{Duration::Seconds(3).us});
+  if (crash_after) loop.CrashPod(target, Duration::Millis(500));
+  sim.RunUntil(Time{Duration::Seconds(25).us});
+  loop.Finish();
+  FaultRun out;
+  out.stats = loop.stats();
+  out.failovers = loop.failovers().size();
+  out.ok = loop.invariants_ok();
+  if (!out.ok) out.first_violation = loop.violations().front();
+  out.replicas_equal = loop.primary() >= 0;
+  for (int32_t i = 0; i < loop.pods() && out.replicas_equal; ++i)
+    out.replicas_equal = loop.engine(i) != nullptr &&
+                         loop.engine(i)->state_hash() == loop.engine(loop.primary())->state_hash();
+  return out;
+}
+
+TEST(WalletLoopEngine, TornWritesAtPowerLossAreCutAndThePodRejoins) {
+  for (uint64_t seed = 1; seed <= 5; ++seed) {
+    const FaultRun r = RunWithDiskFault(seed, 0, DiskFault::kTornWrite, false);
+    EXPECT_EQ(r.stats.disk_faults, 1u);
+    EXPECT_EQ(r.stats.engine_restarts, 1u);
+    EXPECT_EQ(r.stats.recoveries_failed, 0u) << "seed " << seed;  // a torn tail is not damage
+    EXPECT_TRUE(r.ok) << "seed " << seed << ": " << r.first_violation;
+    EXPECT_TRUE(r.replicas_equal) << "seed " << seed;  // all three engines converge
+  }
+}
+
+TEST(WalletLoopEngine, FsyncErrorStopsTheEngineWhichRecoversFromItsDisk) {
+  const FaultRun r = RunWithDiskFault(3, 0, DiskFault::kFsyncError, false);
+  EXPECT_EQ(r.stats.engine_failures, 1u);  // spec: a failed fdatasync is fatal for the log
+  EXPECT_EQ(r.stats.engine_restarts, 1u);
+  EXPECT_EQ(r.stats.recoveries_failed, 0u);
+  EXPECT_EQ(r.failovers, 1u);
+  EXPECT_TRUE(r.ok) << r.first_violation;
+  EXPECT_TRUE(r.replicas_equal);
+}
+
+TEST(WalletLoopEngine, FullDiskStopsTheEngineAndTheGrownVolumeRecovers) {
+  const FaultRun r = RunWithDiskFault(4, 1, DiskFault::kFullDisk, false);
+  EXPECT_EQ(r.stats.engine_failures, 1u);
+  EXPECT_EQ(r.stats.engine_restarts, 1u);
+  EXPECT_EQ(r.failovers, 0u);  // a standby's disk: the primary carries on
+  EXPECT_TRUE(r.ok) << r.first_violation;
+  EXPECT_TRUE(r.replicas_equal);
+}
+
+// A lost write or a bit flip is silent until recovery reads the log: the
+// restart diagnoses it (file, offset, what), the disk is wiped and the
+// standby re-seeded from the primary by a snapshot install.
+TEST(WalletLoopEngine, LostWritesAndBitFlipsAreDiagnosedAtRecoveryAndReseeded) {
+  for (DiskFault fault : {DiskFault::kLostWrite, DiskFault::kBitFlip}) {
+    const FaultRun r = RunWithDiskFault(5, 1, fault, true);
+    EXPECT_EQ(r.stats.engine_restarts, 1u) << ToString(fault);
+    EXPECT_EQ(r.stats.recoveries_failed, 1u) << ToString(fault);
+    EXPECT_GE(r.stats.reseeds, 1u) << ToString(fault);
+    EXPECT_TRUE(r.ok) << ToString(fault) << ": " << r.first_violation;
+    EXPECT_TRUE(r.replicas_equal) << ToString(fault);
+  }
+}
+
+// Issue 7 / spec PITR: a restore to time T from the archive (snapshot +
+// archived log) reproduces the state hash the primary's own log recorded at
+// T; a restore from the last archive loses exactly the acknowledged
+// operations after that archive copy (at most one archive interval's worth).
+TEST(WalletLoopEngine, PointInTimeRestoreMatchesTheLogAndLosesOneArchiveInterval) {
+  sim::Simulation sim(8);
+  WalletLoopConfig c = EngineConfigFor(ReplicationMode::kAsync, 2, {"a", "b"});
+  c.snapshot_interval = Duration::Seconds(5);
+  c.archive_interval = Duration::Seconds(2);
+  c.restore_bytes_per_s = 1e6;
+  WalletLoop loop(sim, c);
+  loop.set_keep_acked_ids(true);
+  loop.StartStandalone();
+  sim.RunUntil(Time{Duration::Millis(13500).us});
+  ASSERT_EQ(loop.last_archive_at(), Time{Duration::Seconds(12).us});
+  EXPECT_GE(loop.stats().snapshots, 2u);
+
+  // 1. Restore to T = 7.3 s; find the record at T in the primary's own log.
+  const Time target{Duration::Millis(7300).us};
+  const PitrResult pitr = loop.RestoreFromBackup(target);
+  ASSERT_TRUE(pitr.ok) << pitr.diagnosis;
+  uint64_t want_seq = 0, want_hash = 0;
+  const ::wallet::DirImage image = loop.disk(loop.primary())->Image();
+  for (const auto& [name, bytes] : image) {
+    uint64_t gen = 0;
+    if (!::wallet::ParseSegmentName(name, &gen)) continue;
+    const ::wallet::SegmentScan scan = ::wallet::ScanSegment(bytes, std::nullopt, std::nullopt);
+    for (const auto& rec : scan.records)
+      if (rec.header.timestamp <= static_cast<uint64_t>(target.us) * 1000 + 999 && rec.header.seq > want_seq) {
+        want_seq = rec.header.seq;
+        want_hash = rec.header.state_hash;
+      }
+  }
+  ASSERT_GT(want_seq, 1u);
+  EXPECT_EQ(pitr.seq, want_seq);
+  EXPECT_EQ(pitr.recorded_state_hash, want_hash);
+  EXPECT_EQ(pitr.state_hash, want_hash);
+  EXPECT_EQ(::wallet::CheckLedgerInvariants(pitr.ledger), "");
+  EXPECT_NEAR(pitr.restore_s, static_cast<double>(pitr.archive_bytes) / 1e6, 1e-9);
+
+  // 2. Restore from the last archive (12 s) at 13.5 s: what is missing is the
+  // acknowledged operations after the archive copy, and only those.
+  const PitrResult latest = loop.RestoreFromBackup(sim.now());
+  ASSERT_TRUE(latest.ok) << latest.diagnosis;
+  const Time archived = loop.last_archive_at();
+  size_t missing = 0, acked_after = 0, acked_well_after = 0;
+  for (const AckedOp& a : loop.acked_ops()) {
+    const bool held = latest.ledger.FindEntry(a.id) != nullptr;
+    if (a.at <= archived) {
+      EXPECT_TRUE(held) << "acknowledged before the archive copy, missing";
+    }
+    if (a.at > archived) ++acked_after;
+    if (a.at > archived + Duration::Millis(20)) {
+      ++acked_well_after;
+      EXPECT_FALSE(held);
+    }
+    missing += held ? 0 : 1;
+  }
+  EXPECT_GT(missing, 100u);  // ~1.5 s of ~250 ops/s
+  EXPECT_LE(missing, acked_after);
+  EXPECT_GE(missing, acked_well_after);
+  loop.Finish();
   EXPECT_TRUE(loop.invariants_ok()) << loop.violations().front();
 }
 
