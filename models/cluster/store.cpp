@@ -42,6 +42,7 @@ void Store::SyncHot(const Node& n) {
   h.ready = n.state == NodeState::kReady && !n.heartbeat_lost;
   h.blocked = n.spot_notice || n.deleting;
   h.cordoned = n.unschedulable;
+  h.not_ready = n.state == NodeState::kNotReady;
 }
 
 void Store::Notify(ObjectKind kind, uint64_t id, WatchEventType type) {

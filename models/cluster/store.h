@@ -210,6 +210,7 @@ struct NodeHot {
   bool ready = false;        // state kReady and heartbeats arriving
   bool blocked = false;      // spot notice or being deleted: nothing new lands here
   bool cordoned = false;     // spec.unschedulable
+  bool not_ready = false;    // state kNotReady (Ready=Unknown in the API)
 };
 
 class Store {
