@@ -36,7 +36,7 @@ class IdMap {
     size_t i = Home(id);
     for (;;) {
       const Slot& s = slots_[i];
-      if (!s.used) return nullptr;
+      if (s.id.IsZero()) return nullptr;
       if (s.id == id) return &s.value;
       i = (i + 1) & mask();
     }
@@ -48,13 +48,15 @@ class IdMap {
   // a few operations ahead, so the random DRAM access overlaps work).
   void Prefetch(const Id128& id) const { PrefetchAddress(slots_.get() + Home(id)); }
   // Inserts; false if id was present (value unchanged).
+  // REQUIRES: id is not zero (the ledger validates ids; round keys are hashes).
   bool Insert(const Id128& id, uint64_t value) {
+    WE_ASSERT(!id.IsZero());
     if ((size_ + 1) * 4 > capacity_ * 3) Grow();
     size_t i = Home(id);
     for (;;) {
       Slot& s = slots_[i];
-      if (!s.used) {
-        s = Slot{id, value, true};
+      if (s.id.IsZero()) {
+        s = Slot{id, value};
         ++size_;
         return true;
       }
@@ -66,7 +68,7 @@ class IdMap {
   void Erase(const Id128& id) {
     size_t i = Home(id);
     for (;;) {
-      if (!slots_[i].used) return;
+      if (slots_[i].id.IsZero()) return;
       if (slots_[i].id == id) break;
       i = (i + 1) & mask();
     }
@@ -75,7 +77,7 @@ class IdMap {
     size_t j = i;
     for (;;) {
       j = (j + 1) & mask();
-      if (!slots_[j].used) break;
+      if (slots_[j].id.IsZero()) break;
       const size_t home = Home(slots_[j].id);
       // Movable when home is not cyclically within (hole, j].
       const bool movable = hole <= j ? (home <= hole || home > j) : (home <= hole && home > j);
@@ -99,11 +101,14 @@ class IdMap {
   }
 
  private:
-  struct Slot {  // all-zero bytes = an unused slot
+  // 24 bytes (no "used" flag: the zero id, reserved for "none", marks an
+  // unused slot), so all-zero bytes are an empty table and a 64-byte line
+  // holds 2.7 slots instead of 2 (less memory to clear and to miss on).
+  struct Slot {
     Id128 id;
     uint64_t value = 0;
-    bool used = false;
   };
+  static_assert(sizeof(Slot) == 24);
   size_t mask() const { return capacity_ - 1; }
   size_t Home(const Id128& id) const {
     return static_cast<size_t>(Mix64(id.hi * 0x9e3779b97f4a7c15ULL ^ id.lo)) & mask();
@@ -115,7 +120,7 @@ class IdMap {
     Allocate(capacity);
     size_ = 0;
     for (size_t i = 0; i < old_capacity; ++i)
-      if (old[i].used) Insert(old[i].id, old[i].value);
+      if (!old[i].id.IsZero()) Insert(old[i].id, old[i].value);
   }
   // Fresh zeroed (= unused) slots; capacity is a power of two.
   void Allocate(size_t capacity) {

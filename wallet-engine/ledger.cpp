@@ -945,7 +945,7 @@ bool Ledger::Deserialize(std::string_view in, LedgerConfig config, Ledger* out,
   in.remove_prefix(na * sizeof(Account));
   out->account_index_.Reserve(na);
   for (uint32_t i = 0; i < na; ++i) {
-    if (!out->account_index_.Insert(out->accounts_[i].id, i)) {
+    if (out->accounts_[i].id.IsZero() || !out->account_index_.Insert(out->accounts_[i].id, i)) {
       *error = "duplicate account id in state image";
       return false;
     }
@@ -956,7 +956,7 @@ bool Ledger::Deserialize(std::string_view in, LedgerConfig config, Ledger* out,
   for (uint64_t i = 0; i < ne; ++i) {
     IndexEntry e;
     Get(&in, &e);
-    if (!e.live || !out->entry_index_.Insert(e.body.id, i)) {
+    if (!e.live || e.body.id.IsZero() || !out->entry_index_.Insert(e.body.id, i)) {
       *error = "bad or duplicate index entry in state image";
       return false;
     }
@@ -968,7 +968,7 @@ bool Ledger::Deserialize(std::string_view in, LedgerConfig config, Ledger* out,
   out->rounds_.resize(nr);
   std::memcpy(out->rounds_.data(), in.data(), nr * sizeof(Round));
   for (uint32_t i = 0; i < nr; ++i) {
-    if (!out->round_index_.Insert(out->rounds_[i].key, i)) {
+    if (out->rounds_[i].key.IsZero() || !out->round_index_.Insert(out->rounds_[i].key, i)) {
       *error = "duplicate round in state image";
       return false;
     }
