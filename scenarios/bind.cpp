@@ -200,6 +200,7 @@ models::WorkloadsConfig BindWorkloads(const Scenario& scenario) {
 models::ClusterConfig BindCluster(const Scenario& scenario) {
   models::ClusterConfig c;
   c.zones = scenario.cluster.zones;
+  c.warm_start = scenario.cluster.warm_start;
   for (const auto& p : scenario.cluster.pools) c.pools.push_back(BindPool(p));
   return c;
 }
@@ -442,11 +443,15 @@ sim::Result<bool> ApplyFault(models::World& world, const Fault& fault) {
   switch (fault.type) {
     case FaultType::kZoneOutage: {
       sim::Duration d = fault.duration.us > 0 ? fault.duration : world.end_time() - world.sim().now();
-      cluster.ZoneOutage(fault.zone, d);
-      if (auto* wallet = world.Find<models::wallet::WalletLoop>();
-          wallet != nullptr && world.Find<WalletStandalone>() != nullptr)
-        wallet->FailZone(fault.zone);
-      detail = "zone down for " + sim::FormatDuration(d);
+      auto* wallet = world.Find<models::wallet::WalletLoop>();
+      std::string zone = fault.zone;
+      if (zone == kZoneOfWalletPrimary) {
+        if (wallet == nullptr || wallet->primary() < 0) return fail("the wallet has no primary right now");
+        zone = wallet->zone(wallet->primary());
+      }
+      cluster.ZoneOutage(zone, d);
+      if (wallet != nullptr && world.Find<WalletStandalone>() != nullptr) wallet->FailZone(zone);
+      detail = zone + " down for " + sim::FormatDuration(d);
       break;
     }
     case FaultType::kNodeFailure: {
@@ -680,7 +685,14 @@ sim::Result<std::unique_ptr<models::World>> BuildWorld(const Scenario& scenario,
     if (!traffic.ok()) return traffic.errors();
     auto& component = world->Emplace<TrafficComponent>(std::move(traffic.value()));
     cluster.model().AddEndpointListener(&component.model());
-    component.model().Start();
+    if (scenario.cluster.warm_start) {
+      // The warm cluster's pods become Ready through a chain of events at
+      // t = 0; players arrive one microsecond later, when the platform is up.
+      tr::TrafficModel* model = &component.model();
+      sim.Schedule(sim::Time{1}, sim.RegisterKind("traffic.start"), 0, [model] { model->Start(); });
+    } else {
+      component.model().Start();
+    }
   }
 
   // After the traffic model, so its first usage writes precede the first

@@ -205,6 +205,8 @@ Specs::Specs() {
   cluster.Add("zones", &ClusterSpec::zones, NameList(), "availability zones")
       .List("pools", &ClusterSpec::pools, &pool, "node pools")
       .Object("autoscaler", &ClusterSpec::autoscaler, &autoscaler, "cluster autoscaler settings")
+      .Add("warm_start", &ClusterSpec::warm_start, Bool(),
+           "initial pods already Ready at t = 0 (default true); false: cold start")
       .Check([](const YAML::Node& n, ClusterSpec& c, Ctx& ctx) {
         if (c.zones.empty()) ctx.Error(n["zones"], "found no zones, expected at least one zone");
         for (size_t i = 0; i < c.pools.size(); ++i)
@@ -525,7 +527,8 @@ Specs::Specs() {
            "what goes wrong", true)
       .Add("at", &Fault::at, At(), "when (45m or 20:45)", true)
       .Add("duration", &Fault::duration, Duration(), "how long (0: until the end)")
-      .Add("zone", &Fault::zone, Name(), "zone-outage")
+      .Add("zone", &Fault::zone, Name(),
+           "zone-outage: a cluster zone, or wallet-primary (the zone hosting the wallet primary then)")
       .Add("pool", &Fault::pool, Name(), "node-failure, spot-storm, pool-upgrade")
       .Add("service", &Fault::service, Name(), "bad-release")
       .Add("version", &Fault::version, String(), "bad-release")
@@ -555,7 +558,12 @@ Specs::Specs() {
         for (const auto& p : s.cluster.pools) pools.push_back(p.name);
         switch (f.type) {
           case FaultType::kZoneOutage:
-            if (need("zone") && !Contains(s.cluster.zones, f.zone)) UnknownRef(ctx, n["zone"], "cluster zones", s.cluster.zones);
+            if (need("zone") && f.zone == kZoneOfWalletPrimary) {
+              if (!s.wallet.enabled)
+                ctx.Error(n["zone"], "found zone 'wallet-primary' but the wallet is disabled, expected a cluster zone");
+            } else if (!f.zone.empty() && !Contains(s.cluster.zones, f.zone)) {
+              UnknownRef(ctx, n["zone"], "cluster zones", s.cluster.zones);
+            }
             break;
           case FaultType::kNodeFailure:
           case FaultType::kSpotStorm:

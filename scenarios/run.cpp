@@ -1,5 +1,6 @@
 #include "scenarios/run.h"
 
+#include <algorithm>
 #include <cstdio>
 
 #include "models/slo/slo.h"
@@ -7,6 +8,30 @@
 
 namespace rehearsal::scenarios {
 
+namespace {
+
+// Fills each service's replicas_min/max from its sampled "<service>.replicas"
+// series (the workload's spec.replicas over the run, as the HPA set it).
+void SummarizeReplicaRange(const sim::Recorder& rec, models::RunSummary& summary) {
+  const auto& names = rec.series_names();
+  const std::string suffix = ".replicas";
+  for (size_t j = 0; j < names.size(); ++j) {
+    const std::string& n = names[j];
+    if (n.size() <= suffix.size() || n.compare(n.size() - suffix.size(), suffix.size(), suffix) != 0)
+      continue;
+    auto it = summary.services.find(n.substr(0, n.size() - suffix.size()));
+    if (it == summary.services.end() || rec.rows().empty()) continue;
+    double lo = rec.rows().front()[j], hi = lo;
+    for (const auto& row : rec.rows()) {
+      lo = std::min(lo, row[j]);
+      hi = std::max(hi, row[j]);
+    }
+    it->second.replicas_min = static_cast<int64_t>(lo);
+    it->second.replicas_max = static_cast<int64_t>(hi);
+  }
+}
+
+}  // namespace
 
 void ApplySlos(const Scenario& scenario, models::World& world, RunOutput& out) {
   auto& rec = world.sim().recorder();
@@ -43,6 +68,7 @@ sim::Result<RunOutput> RunScenario(const Scenario& scenario, const RunOptions& o
   }
 
   out.summary = world.Summarize();
+  SummarizeReplicaRange(world.sim().recorder(), out.summary);
   out.summary.scenario_name = scenario.name;
   out.summary.scenario_file = scenario.file;
   out.summary.input_digest = scenario.input_digest;

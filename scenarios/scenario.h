@@ -80,6 +80,9 @@ struct ClusterSpec {
   std::vector<std::string> zones = {"zone-a"};
   std::vector<NodePool> pools;
   ClusterAutoscalerSpec autoscaler;
+  // true (default): the platform is already running when the rehearsal
+  // starts — initial pods are Ready at t = 0. false: cold start.
+  bool warm_start = true;
 };
 
 enum class WorkloadKind { kDeployment, kStatefulSet, kJob, kCronJob, kDaemonSet };
@@ -286,6 +289,10 @@ enum class FaultType {
 };
 
 enum class DiskFaultMode { kSlowFsync, kFsyncError, kTornWrite, kLostWrite, kBitFlip };
+
+// zone-outage `zone:` value naming the zone that hosts the wallet primary
+// when the fault fires (resolved then, so a rehearsal can aim at it).
+inline constexpr const char* kZoneOfWalletPrimary = "wallet-primary";
 
 // One scheduled fault. Which fields matter depends on `type` (the loader
 // checks the required ones): zone-outage: zone; node-failure: pool, count;

@@ -4,6 +4,9 @@
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
+#include <optional>
+
+#include "scenarios/k8s/quantity.h"
 
 namespace rehearsal::scenarios::spec {
 
@@ -213,6 +216,9 @@ bool ParseTimeOfDay(const std::string& s, sim::Duration& out) {
   out = sim::Duration::Hours(h) + sim::Duration::Minutes(m);
   return true;
 }
+// A Kubernetes quantity: a decimal number, then an exponent or a suffix.
+constexpr const char* kQuantityPattern =
+    "^[+]?([0-9]+(\\\\.[0-9]*)?|\\\\.[0-9]+)(([eE][+-]?[0-9]+)|n|u|m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$";
 constexpr const char* kTimeOfDayPattern = "^([01]?[0-9]|2[0-3]):[0-5][0-9]$";
 }  // namespace
 
@@ -246,49 +252,33 @@ Kind<sim::Duration> At() {
           "{\"type\": \"string\", \"pattern\": \"^((0|([0-9]+(\\\\.[0-9]+)?(us|ms|s|m|h|d))+)|(([01]?[0-9]|2[0-3]):[0-5][0-9]))$\"}"};
 }
 
+// CPU and memory use the Kubernetes quantity grammar of scenarios/k8s (one
+// parser for scenarios, manifests and `rehearse explain`): decimal and binary
+// suffixes, exponents and the n/u/m sub-units.
 Kind<int64_t> Cpu() {
-  // Kubernetes CPU quantities: "500m" = 500 millicores, "2" = 2000, 1.5 = 1500.
+  // "500m" = 500 millicores, "2" = 2000, 1.5 = 1500 (Quantity.MilliValue()).
   return {[](const YAML::Node& n, Ctx& ctx, int64_t& out) {
             const char* expected = "a CPU quantity such as 500m, 2 or 1.5";
             if (!n.IsScalar()) return Fail(n, ctx, expected);
-            std::string s = n.Scalar();
-            double v = 0;
-            if (!s.empty() && s.back() == 'm') {
-              int64_t mc = 0;
-              if (!ParseInteger(s.substr(0, s.size() - 1), mc) || mc < 0) return Fail(n, ctx, expected);
-              out = mc;
-              return true;
-            }
-            if (!ParseDecimal(s, v) || v < 0) return Fail(n, ctx, expected);
-            out = static_cast<int64_t>(std::llround(v * 1000));
+            std::optional<int64_t> milli = k8s::ParseQuantityMilli(n.Scalar());
+            if (!milli || *milli < 0) return Fail(n, ctx, expected);
+            out = *milli;
             return true;
           },
-          "{\"type\": [\"string\", \"number\"], \"pattern\": \"^([0-9]+m|[0-9]+(\\\\.[0-9]+)?)$\"}"};
+          std::string("{\"type\": [\"string\", \"number\"], \"pattern\": \"") + kQuantityPattern + "\"}"};
 }
 
 Kind<int64_t> Memory() {
-  // Kubernetes memory quantities: binary (Ki Mi Gi Ti) and decimal (k M G T) suffixes.
+  // Bytes, rounded up as Quantity.Value() rounds: "512Mi", "2Gi", "1G", "1.5Gi", 1024.
   return {[](const YAML::Node& n, Ctx& ctx, int64_t& out) {
             const char* expected = "a memory quantity such as 512Mi, 2Gi or 1G";
             if (!n.IsScalar()) return Fail(n, ctx, expected);
-            std::string s = n.Scalar();
-            static const std::vector<std::pair<std::string, double>> kSuffixes = {
-                {"Ki", 1024.0}, {"Mi", 1048576.0}, {"Gi", 1073741824.0}, {"Ti", 1099511627776.0},
-                {"k", 1e3}, {"K", 1e3}, {"M", 1e6}, {"G", 1e9}, {"T", 1e12}};
-            double mult = 1;
-            for (const auto& [suf, m] : kSuffixes) {
-              if (s.size() > suf.size() && s.compare(s.size() - suf.size(), suf.size(), suf) == 0) {
-                s = s.substr(0, s.size() - suf.size());
-                mult = m;
-                break;
-              }
-            }
-            double v = 0;
-            if (!ParseDecimal(s, v) || v < 0) return Fail(n, ctx, expected);
-            out = static_cast<int64_t>(std::llround(v * mult));
+            std::optional<int64_t> milli = k8s::ParseQuantityMilli(n.Scalar());
+            if (!milli || *milli < 0) return Fail(n, ctx, expected);
+            out = (*milli + 999) / 1000;
             return true;
           },
-          "{\"type\": [\"string\", \"integer\"], \"pattern\": \"^[0-9]+(\\\\.[0-9]+)?(Ki|Mi|Gi|Ti|k|K|M|G|T)?$\"}"};
+          std::string("{\"type\": [\"string\", \"integer\"], \"pattern\": \"") + kQuantityPattern + "\"}"};
 }
 
 Kind<double> Percent() {

@@ -107,6 +107,11 @@ struct ClusterConfig {
   sim::Duration node_eviction_period = sim::Duration::Millis(100);
   // EndpointSlice -> proxy propagation before a Ready pod takes traffic.
   sim::Duration endpoint_propagation_delay = sim::Duration::Seconds(1);
+  // The rehearsal joins a platform that is already running: pods bound at
+  // t = 0 start Running and Ready at once (no image pull, probes or
+  // endpoint propagation), as if they had been up for hours. Pods created
+  // later follow the full lifecycle. Off: the cluster cold-starts at t = 0.
+  bool warm_start = false;
   // Kubelet housekeeping interval for OOM checks against the usage board.
   sim::Duration oom_check_period = sim::Duration::Seconds(10);
   SpotDrainMode spot_drain = SpotDrainMode::kEvictRespectingPdb;

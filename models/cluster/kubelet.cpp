@@ -62,6 +62,10 @@ void Kubelet::OnWatch(const WatchEvent& e) {
   }
   if (p.node != kNoId && r.stage == Stage::kNone) {
     if (store_.node(p.node).heartbeat_lost) return;
+    if (store_.config().warm_start && sim_.now() == sim::Time{}) {
+      StartWarm(e.id);
+      return;
+    }
     r.stage = Stage::kStarting;
     SetTimer(e.id, p.tmpl->start.Sample(rng_), kind_start_, &Kubelet::StartContainers);
   }
@@ -77,6 +81,21 @@ void Kubelet::StartContainers(PodId id) {
   r.stage = Stage::kProbing;
   store_.Notify(ObjectKind::kPod, id);
   ScheduleProbes(id);
+}
+
+// Already running when the rehearsal starts (ClusterConfig::warm_start):
+// Running, Ready and in the endpoints at t = 0.
+void Kubelet::StartWarm(PodId id) {
+  Pod& p = store_.mutable_pod(id);
+  Runtime& r = rt(id);
+  p.started = true;
+  p.phase = PodPhase::kRunning;
+  p.started_at = sim_.now();
+  r.running_since = sim_.now();
+  ProbeSucceeded(id);
+  if (r.stage != Stage::kRunning) return;  // a liveness timer may have replaced it
+  sim_.Cancel(r.endpoint_timer);
+  if (!listeners_.empty()) AnnounceReady(id);
 }
 
 void Kubelet::ScheduleProbes(PodId id) {

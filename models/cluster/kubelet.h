@@ -52,6 +52,7 @@ class Kubelet {
   Runtime& rt(PodId pod);
   void SetTimer(PodId pod, sim::Duration delay, sim::EventKind kind, void (Kubelet::*fn)(PodId));
   void StartContainers(PodId pod);  // containers now running
+  void StartWarm(PodId pod);        // running and Ready at t = 0 (warm start)
   void ProbeSucceeded(PodId pod);   // startup + readiness passed: Ready
   void ProbeFailed(PodId pod);      // startup/liveness gave up: restart
   void LivenessFailed(PodId pod);

@@ -32,13 +32,29 @@ double LatencyOf(const LatencySummary& l, double p) {
   return l.p99;
 }
 
+// An objective's target names a service or an entry point: the summary keys
+// entry points "entry/<name>" and the series "entry.<name>.*". A service of
+// the same name wins.
+std::string SummaryKey(const RunSummary& s, const std::string& target) {
+  if (target.empty() || s.services.count(target) != 0) return target;
+  std::string entry = "entry/" + target;
+  return s.services.count(entry) != 0 ? entry : target;
+}
+
+std::string SeriesPrefix(const SeriesTable& t, const std::string& target) {
+  if (target.empty() || t.Find(target + ".rps") >= 0) return target;
+  std::string entry = "entry." + target;
+  return t.Find(entry + ".rps") >= 0 ? entry : target;
+}
+
 // Whole-run value of an objective from the summary. Targets that produced no
 // figures count as zero requests: no errors, no latency.
 double WholeRun(const Objective& o, const RunSummary& s) {
+  const std::string key = SummaryKey(s, o.target);
   switch (o.sli) {
     case SliKind::kLatency: {
       if (!o.target.empty()) {
-        auto it = s.services.find(o.target);
+        auto it = s.services.find(key);
         return it == s.services.end() ? 0 : LatencyOf(it->second.latency_ms, o.percentile);
       }
       double worst = 0;
@@ -49,7 +65,7 @@ double WholeRun(const Objective& o, const RunSummary& s) {
     case SliKind::kAvailability: {
       uint64_t req = 0, err = 0;
       for (const auto& [name, svc] : s.services) {
-        if (!o.target.empty() && name != o.target) continue;
+        if (!o.target.empty() && name != key) continue;
         req += svc.requests;
         err += svc.errors;
       }
@@ -102,14 +118,15 @@ double WorstWindow(const Objective& o, const SeriesTable& t) {
     any = true;
     worst = AtLeast(o.sli) ? std::min(worst, v) : std::max(worst, v);
   };
-  const int rps = t.Find(o.target + ".rps");
+  const std::string prefix = SeriesPrefix(t, o.target);
+  const int rps = t.Find(prefix + ".rps");
   for (size_t i = 0; i < t.times.size(); ++i) {
     if (full_possible && t.times[i] - (t.times.front() - span) < o.window) continue;
     if (!full_possible && i + 1 != t.times.size()) continue;
     const size_t b = full_possible ? WindowBegin(t, i, o.window) : 0;
     switch (o.sli) {
       case SliKind::kLatency: {
-        std::string col = o.target + ".latency_" + PercentileField(o.percentile) + "_ms";
+        std::string col = prefix + ".latency_" + PercentileField(o.percentile) + "_ms";
         int c = t.Find(col);
         if (c < 0) return std::nan("");
         // Request-weighted mean of the per-sample percentile (an upper-bound-ish
@@ -125,7 +142,7 @@ double WorstWindow(const Objective& o, const SeriesTable& t) {
       }
       case SliKind::kErrorRate:
       case SliKind::kAvailability: {
-        int e = t.Find(o.target + ".errors_per_s");
+        int e = t.Find(prefix + ".errors_per_s");
         if (rps < 0 || e < 0) return std::nan("");
         double req = 0, err = 0;
         for (size_t j = b; j <= i; ++j) {
@@ -253,8 +270,9 @@ Evaluation Evaluate(const std::vector<Objective>& objectives, const RunSummary& 
     if (!o.burn_rate_alerts) continue;
     if (o.sli != SliKind::kErrorRate && o.sli != SliKind::kAvailability) continue;
     const double budget = o.sli == SliKind::kErrorRate ? o.threshold : 1.0 - o.threshold;
-    const int rc = series.Find(o.target + ".rps");
-    const int ec = series.Find(o.target + ".errors_per_s");
+    const std::string prefix = SeriesPrefix(series, o.target);
+    const int rc = series.Find(prefix + ".rps");
+    const int ec = series.Find(prefix + ".errors_per_s");
     if (budget <= 0 || rc < 0 || ec < 0) continue;
     for (const auto& rule : rules) {
       bool firing = false;

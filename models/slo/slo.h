@@ -11,7 +11,9 @@
 //   <target>.errors_per_s    failed requests per second
 //   <target>.latency_p50_ms / latency_p95_ms / latency_p99_ms
 //   cluster.cost_usd         cumulative cost
-// where <target> is a service or an entry point name.
+// where <target> is a service name, or for an entry point "entry.<name>"
+// (the summary keys it "entry/<name>"); objectives name either plainly, and a
+// service of the same name wins.
 #include <cstdint>
 #include <string>
 #include <vector>

@@ -240,7 +240,8 @@ struct FluidEngine::Impl {
     }
     FPod& p = pods[pi];
     if (!p.alive) return;
-    const sim::Duration delay = config.services[p.service].endpoint_propagation_delay;
+    // Pods Ready at t = 0 (a warm start) were in the endpoints before the run.
+    const sim::Duration delay = sim.now() == sim::Time::Zero() ? sim::Duration{} : config.services[p.service].endpoint_propagation_delay;
     const bool ready = change == EndpointChange::kReady;
     p.ready = ready;
     const uint32_t epoch = ++p.epoch;
@@ -330,8 +331,31 @@ struct FluidEngine::Impl {
       double s = s_cpu;
       const double limit_cores = g.limit_cores;
       if (limit_cores > 0) {
-        const int conc = std::clamp(static_cast<int>(std::lround(lp * s_cpu)), 1, c);
-        s = CfsWallTime(s_cpu, conc, limit_cores);
+        // The busy workers share the pod's CPU quota (the request engine's
+        // rule: CfsWallTime with the current number of busy workers), and
+        // how many are busy depends on how long each request holds one
+        // (Little: busy = lambda x wall). Iterate up from the unthrottled
+        // value to the least fixed point; past the quota every worker ends
+        // up busy and throttled, which is the CPU saturation a limit causes.
+        double busy = lp * (s_cpu + base_s);
+        for (int it = 0; it < 64; ++it) {
+          const int conc = std::clamp(static_cast<int>(std::lround(busy)), 1, c);
+          s = CfsWallTime(s_cpu, conc, limit_cores);
+          const double next = std::min<double>(c, lp * (s + base_s));
+          if (std::abs(next - busy) < 1e-6) break;
+          busy = next;
+        }
+        // CfsWallTime sees one request's share of a period; the quota also
+        // caps the pod's total: lambda x cpu <= limit. With k busy workers
+        // (k > limit) each runs at limit/k cores, so wall = base + cpu k /
+        // limit with k = lambda x wall: wall = base / (1 - rho_cpu), and at
+        // most all c workers share the quota (rho_cpu >= 1: saturated).
+        const double rho_cpu = lp * s_cpu / limit_cores;
+        if (lp * (s_cpu + base_s) > limit_cores) {
+          const double s_all = s_cpu * c / limit_cores;
+          const double s_shared = rho_cpu < 1 ? std::min(s_all, base_s * rho_cpu / (1 - rho_cpu)) : s_all;
+          s = std::max(s, s_shared);
+        }
       }
       s += base_s;
       const double mu = s > 0 ? 1 / s : 1e12;
@@ -369,6 +393,7 @@ struct FluidEngine::Impl {
       g.lambda_pod = lp;
       g.busy_pod = std::min<double>(c, lp * (1 - blk) * s);
       g.cpu_millicores = lp * (1 - blk) * s_cpu * 1000;
+      if (limit_cores > 0) g.cpu_millicores = std::min(g.cpu_millicores, limit_cores * 1000);  // the quota caps usage
       g.inflight = lp * (1 - blk) * w;
       g.latency_s = w;
       mean += share * w;

@@ -309,7 +309,8 @@ struct RequestEngine::Impl {
     }
     Pod& p = pods[pi];
     if (!p.alive) return;
-    const sim::Duration delay = services[p.service].profile->endpoint_propagation_delay;
+    // Pods Ready at t = 0 (a warm start) were in the endpoints before the run.
+    const sim::Duration delay = sim.now() == sim::Time::Zero() ? sim::Duration{} : services[p.service].profile->endpoint_propagation_delay;
     switch (change) {
       case EndpointChange::kReady: {
         p.ready = true;

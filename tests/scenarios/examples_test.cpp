@@ -76,6 +76,29 @@ TEST(Examples, EachLoadsAndRunsDeterministically) {
   }
 }
 
+// The verdict each example states in its comments ("objectives met" or "...
+// missed") is what a whole run of it says: the comments are documentation a
+// user trusts, so they are checked like code.
+TEST(Examples, StatedVerdictIsTheWholeRunsVerdict) {
+  for (const auto& p : Examples()) {
+    SCOPED_TRACE(p.filename().string());
+    std::string text = ReadFile(p);
+    // "# Verdict: objectives met - why" or "# Verdict: objective missed - why".
+    size_t at = text.find("# Verdict: ");
+    ASSERT_NE(at, std::string::npos) << "expected a '# Verdict: ' line";
+    std::string verdict = text.substr(at + 11, text.find(" - ", at) - at - 11);
+    const bool says_met = verdict == "objectives met";
+    ASSERT_TRUE(says_met || verdict == "objective missed" || verdict == "objectives missed") << verdict;
+    auto s = LoadScenarioFile(p.string());
+    ASSERT_TRUE(s.ok()) << s.errors().front().ToString();
+    auto run = RunScenario(*s, RunOptions{});
+    ASSERT_TRUE(run.ok());
+    bool all_met = std::all_of(run->summary.slos.begin(), run->summary.slos.end(),
+                               [](const auto& r) { return r.met; });
+    EXPECT_EQ(all_met, says_met) << "the comment says: " << verdict;
+  }
+}
+
 TEST(Examples, DifferentSeedsDifferentRunsSameSeedSameRun) {
   auto s = LoadScenarioFile((fs::path(REHEARSAL_SOURCE_DIR) / "scenarios/examples/evening-peak.yaml").string());
   ASSERT_TRUE(s.ok());

@@ -207,7 +207,7 @@ TEST(Manifests, WorkloadsHpasPdbsAndPrioritiesJoinTheScenario) {
   ASSERT_TRUE(api->pdb.min_available.has_value());
   EXPECT_EQ(api->pdb.min_available->value, 75);
   // The scenario entry completed the manifest's workload.
-  EXPECT_EQ(api->performance.cpu_per_request, sim::Duration::Millis(12));
+  EXPECT_EQ(api->performance.cpu_per_request, sim::Duration::Millis(5));
   EXPECT_EQ(api->calls.at(0).to, "wallet");
   const Service* wallet = r->FindService("wallet");
   ASSERT_NE(wallet, nullptr);

@@ -154,3 +154,38 @@ TEST(Slo, NoSeriesNoWindowedVerdictAndNoAlerts) {
 
 }  // namespace
 }  // namespace rehearsal::models::slo
+
+namespace rehearsal::models::slo {
+namespace {
+
+// An objective on an entry point names it plainly ("players"); the summary
+// keys it "entry/players" and the traffic model's series are
+// "entry.players.*". Both the whole-run and the windowed figure must find it.
+TEST(Slo, EntryPointTargetsResolveToTheirSummaryKeyAndSeries) {
+  RunSummary s;
+  s.simulated_s = 3600;
+  ServiceSummary entry;
+  entry.requests = 100000;
+  entry.errors = 1000;  // 1% over the run
+  s.services["entry/players"] = entry;
+  SeriesTable t;
+  t.names = {"entry.players.rps", "entry.players.errors_per_s"};
+  // 60 one-minute samples at 100 rps; minutes 10-14 fail 20% (20 errors/s).
+  for (size_t i = 0; i < 60; ++i) {
+    t.times.push_back(sim::Time::Zero() + sim::Duration::Minutes(static_cast<int64_t>(i + 1)));
+    t.rows.push_back({100.0, i >= 10 && i < 15 ? 20.0 : 0.0});
+  }
+  Objective whole{"avail", SliKind::kAvailability, "players", 99, 0.95, {}, false};
+  Objective windowed = whole;
+  windowed.window = sim::Duration::Minutes(5);
+  auto ev = Evaluate({whole, windowed}, s, t);
+  ASSERT_EQ(ev.results.size(), 2u);
+  EXPECT_DOUBLE_EQ(ev.results[0].actual, 0.99);  // whole run: 1 - 1000/100000
+  EXPECT_TRUE(ev.results[0].met);
+  // The worst 5-minute window is exactly the failing one: 1 - 20/100.
+  EXPECT_NEAR(ev.results[1].actual, 0.80, 1e-12);
+  EXPECT_FALSE(ev.results[1].met);
+}
+
+}  // namespace
+}  // namespace rehearsal::models::slo
