@@ -296,7 +296,9 @@ WalletLoop::Impl::Impl(sim::Simulation& s, WalletLoopConfig c)
   RH_ASSERT(cfg.sync_count >= 1);
   RH_ASSERT(cfg.group_commit_max_batch >= 1);
   RH_ASSERT(cfg.providers >= 1);
-  RH_ASSERT(cfg.engine_heartbeat.us > 0);
+  if (cfg.engine_heartbeat.us <= 0)
+    cfg.engine_heartbeat = cfg.replication == ReplicationMode::kAsync ? sim::Duration::Seconds(1)
+                                                                      : sim::Duration::Millis(100);
   RH_ASSERT(CheckFailoverConfig(cfg.failover).empty());
   players = std::max<int64_t>(1, cfg.players / cfg.sample_one_in);
   slots = static_cast<uint32_t>(cfg.replicas);

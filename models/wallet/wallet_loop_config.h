@@ -114,7 +114,11 @@ struct WalletLoopConfig {
   sim::Duration disk_write_latency = sim::Duration::Micros(20);
   double disk_bytes_per_s = 500e6;
   // The primary engine's heartbeat (empty kAppend) and every engine's Tick.
-  sim::Duration engine_heartbeat = sim::Duration::Millis(100);
+  // A replica that fell behind (or was just seeded) catches up at the next
+  // heartbeat, so sync/quorum acknowledgements may wait up to one of them.
+  // Zero = auto: 100 ms for sync/quorum, 1 s for async (~1/3 of the loop's
+  // events at 1/100 sampling are heartbeats at 100 ms).
+  sim::Duration engine_heartbeat = sim::Duration{};
   // Records each engine keeps for replica catch-up (older: a snapshot install).
   int64_t record_cache_records = 1024;
   // A crashed pod whose disk survived (CrashPod, DamageDisk) restarts after
