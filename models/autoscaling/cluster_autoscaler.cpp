@@ -223,34 +223,40 @@ std::string ClusterAutoscaler::BlockingReason(NodeId node, MoveCheck& move) cons
 
 void ClusterAutoscaler::ScaleDown(sim::Time now) {
   const Store& store = cluster_.store();
-  std::vector<NodeId> ready;
-  for (NodeId id : store.live_nodes()) {
-    const Node& n = store.node(id);
-    if (n.state == NodeState::kReady && !n.deleting && !n.unschedulable) ready.push_back(id);
+  ++scale_down_passes_;
+  if (under_since_.size() <= store.max_node_id()) {
+    under_since_.resize(store.max_node_id() + 1);
+    under_pass_.resize(store.max_node_id() + 1, 0);
   }
-  std::map<NodeId, sim::Time> still_unneeded;
-  std::map<int32_t, int32_t> pool_size;
-  for (NodeId id : ready) ++pool_size[store.node(id).pool];
+  // Candidates and targets: Ready with heartbeats, not cordoned, not being
+  // deleted, no spot notice (NodeHot: dense, one cache line per node).
+  std::vector<NodeId> ready;
+  std::vector<int32_t> pool_size(static_cast<size_t>(store.pool_count()), 0);
+  for (NodeId id : store.live_nodes()) {
+    const NodeHot& h = store.hot(id);
+    if (!h.ready || h.cordoned || h.blocked) continue;
+    ready.push_back(id);
+    ++pool_size[static_cast<size_t>(h.pool)];
+  }
   std::vector<NodeId> empty_to_remove;
   NodeId drain_candidate = kNoId;
   bool cooling_down = now < last_scale_up_ + config_.scale_down_delay_after_add ||
                       now < last_failed_scale_down_ + config_.scale_down_delay_after_failure;
   // Pass 1 (every node, O(1) each): utilization and how long it has been
-  // under the threshold.
+  // under the threshold (a node not under it at the previous pass restarts).
   std::vector<NodeId> due;
   for (NodeId id : ready) {
-    const Node& n = store.node(id);
-    NodeUtilization u = ComputeNodeUtilization(n.cpu_requested_millicores, n.memory_requested_bytes,
-                                               n.cpu_allocatable_millicores,
-                                               n.memory_allocatable_bytes);
+    const NodeHot& h = store.hot(id);
+    NodeUtilization u = ComputeNodeUtilization(h.cpu_requested_millicores, h.memory_requested_bytes,
+                                               h.cpu_allocatable_millicores,
+                                               h.memory_allocatable_bytes);
     if (u.max >= config_.scale_down_utilization_threshold) {
-      kept_reason_.erase(id);
+      if (!kept_reason_.empty()) kept_reason_.erase(id);
       continue;
     }
-    auto since = unneeded_since_.find(id);
-    sim::Time t0 = since == unneeded_since_.end() ? now : since->second;
-    still_unneeded[id] = t0;
-    if (now - t0 >= config_.scale_down_unneeded_time && !cooling_down && !draining_)
+    if (under_pass_[id] != scale_down_passes_ - 1) under_since_[id] = now;
+    under_pass_[id] = scale_down_passes_;
+    if (now - under_since_[id] >= config_.scale_down_unneeded_time && !cooling_down && !draining_)
       due.push_back(id);
   }
   // Pass 2: the nodes due for removal, in id order, run the blockers and the
@@ -265,7 +271,7 @@ void ClusterAutoscaler::ScaleDown(sim::Time now) {
     auto unremovable = unremovable_until_.find(id);
     if (unremovable != unremovable_until_.end() && unremovable->second > now) continue;
     const NodePoolConfig& cfg = store.config().pools[static_cast<size_t>(n.pool)];
-    if (pool_size[n.pool] <= cfg.size_min) continue;
+    if (pool_size[static_cast<size_t>(n.pool)] <= cfg.size_min) continue;
     bool empty = true;
     for (PodId p : n.pods)
       if (store.pod(p).alive && !IsDaemonSetPod(store, store.pod(p))) empty = false;
@@ -273,12 +279,7 @@ void ClusterAutoscaler::ScaleDown(sim::Time now) {
               : drain_candidate != kNoId)
       continue;
     if (move == nullptr) {
-      std::vector<NodeId> targets;
-      for (NodeId o : ready) {
-        const Node& m = store.node(o);
-        if (!m.spot_notice && !m.heartbeat_lost) targets.push_back(o);
-      }
-      move = std::make_unique<MoveCheck>(store, std::move(targets));
+      move = std::make_unique<MoveCheck>(store, ready);
     }
     std::string reason = BlockingReason(id, *move);
     if (!reason.empty()) {
@@ -303,15 +304,14 @@ void ClusterAutoscaler::ScaleDown(sim::Time now) {
     } else {
       drain_candidate = id;
     }
-    --pool_size[n.pool];
+    --pool_size[static_cast<size_t>(n.pool)];
   }
-  unneeded_since_ = std::move(still_unneeded);
   for (NodeId id : empty_to_remove) {
     ++stats_.nodes_removed;
     sim_.recorder().Log(now, "ClusterAutoscaler", "node/" + store.node(id).name,
                         "scale-down: removing empty node " + store.node(id).name + " (unneeded for " +
-                            sim::FormatDuration(now - unneeded_since_[id]) + ")");
-    unneeded_since_.erase(id);
+                            sim::FormatDuration(now - under_since_[id]) + ")");
+    under_pass_[id] = 0;
     cluster_.DeleteNode(id);
   }
   if (drain_candidate != kNoId) {
@@ -321,8 +321,8 @@ void ClusterAutoscaler::ScaleDown(sim::Time now) {
     std::string name = store.node(id).name;
     sim_.recorder().Log(now, "ClusterAutoscaler", "node/" + name,
                         "scale-down: draining underutilized node " + name + " (unneeded for " +
-                            sim::FormatDuration(now - unneeded_since_[id]) + ")");
-    unneeded_since_.erase(id);
+                            sim::FormatDuration(now - under_since_[id]) + ")");
+    under_pass_[id] = 0;
     DrainOptions options;
     options.respect_pdb = true;
     options.timeout = config_.max_pod_eviction_time;

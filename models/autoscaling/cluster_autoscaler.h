@@ -73,7 +73,10 @@ class ClusterAutoscaler {
   sim::Time last_scale_up_ = sim::Time{INT64_MIN / 2};
   sim::Time last_failed_scale_down_ = sim::Time{INT64_MIN / 2};
   std::map<int32_t, sim::Time> backoff_until_;      // pool -> time
-  std::map<NodeId, sim::Time> unneeded_since_;
+  // By node id: since when under the threshold, as of scale-down pass number.
+  std::vector<sim::Time> under_since_;
+  std::vector<uint64_t> under_pass_;
+  uint64_t scale_down_passes_ = 1;
   std::map<NodeId, sim::Time> unremovable_until_;
   std::map<NodeId, std::string> kept_reason_;
   bool draining_ = false;

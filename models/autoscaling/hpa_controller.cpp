@@ -112,6 +112,7 @@ HpaController::HpaController(sim::Simulation& sim, ClusterModel& cluster,
     RH_ASSERT(s.config.min_replicas <= s.config.max_replicas);
     s.last_desired = cluster_.store().workload(s.target).spec.replicas;
     Work work;
+    work.tallies.resize(s.config.metrics.size());
     work.cacheable = true;
     for (const auto& m : s.config.metrics)
       if (m.type == MetricSourceType::kObject || m.type == MetricSourceType::kExternal)
@@ -204,9 +205,41 @@ bool HpaController::ApplyTouched(Work& work, const Workload& w, std::vector<PodI
   return true;
 }
 
-ReplicaProposal HpaController::Proposal(const MetricSpec& m, const MetricsSnapshot* snap,
-                                        WorkloadId target, Work& work, int32_t current,
-                                        int32_t status_replicas, const CalculatorParams& params) {
+namespace {
+// The metric's value of one usage record in milli units; false when the
+// record does not carry the metric (a Pods metric of an unknown name).
+bool RecordValue(const MetricSpec& m, const PodUsage& u, int64_t* milli) {
+  const bool is_resource = m.type == MetricSourceType::kResource ||
+                           m.type == MetricSourceType::kContainerResource;
+  double v = 0;
+  if (is_resource) v = m.name == "cpu" ? u.cpu_millicores / 1000.0 : u.memory_bytes;
+  else if (!PodMetricValue(u, m.name, &v)) return false;
+  *milli = ToMilli(v);
+  return true;
+}
+}  // namespace
+
+ReplicaProposal HpaController::ValueOnlyProposal(const MetricSpec& m, const Work::MetricTally& mt,
+                                                 const WorkloadUsage& u, int32_t current,
+                                                 const CalculatorParams& params) const {
+  int64_t v[2] = {0, 0};
+  RecordValue(m, u.other_usage, &v[0]);
+  RecordValue(m, u.ready_usage, &v[1]);
+  PodTally t = mt.base;
+  t.ready_value_milli = mt.ready_by_role[0] * v[0] + mt.ready_by_role[1] * v[1];
+  const bool is_resource = m.type == MetricSourceType::kResource ||
+                           m.type == MetricSourceType::kContainerResource;
+  if (is_resource && m.target_type == MetricTargetType::kUtilization) {
+    t.ready_known_value_milli = t.ready_value_milli;  // every request is known here
+    return UtilizationFromTally(current, m.target_utilization_percent, t, "", params);
+  }
+  return PlainMetricFromTally(current, m.target_milli, t, params);
+}
+
+ReplicaProposal HpaController::Proposal(const MetricSpec& m, size_t index,
+                                        const MetricsSnapshot* snap, WorkloadId target,
+                                        Work& work, int32_t current, int32_t status_replicas,
+                                        const CalculatorParams& params) {
   sim::Time now = sim_.now();
   if (snap == nullptr) {
     ReplicaProposal p;
@@ -243,13 +276,21 @@ ReplicaProposal HpaController::Proposal(const MetricSpec& m, const MetricsSnapsh
     // The requests of a Resource metric: "cpu" -> CPU, any other -> memory
     // (one container per pod, requests always set).
     const bool cpu_rules = is_resource && cpu;
-    if (is_resource && m.target_type == MetricTargetType::kUtilization)
-      return AlignedUtilizationReplicas(current, m.target_utilization_percent, cpu_rules,
-                                        work.states, work.sample_ptrs,
-                                        cpu ? work.cpu_requests_milli : work.memory_requests_milli,
-                                        "", now, params);
-    return AlignedPlainMetricReplicas(current, m.target_milli, cpu_rules, work.states,
-                                      work.sample_ptrs, now, params);
+    const bool utilization = is_resource && m.target_type == MetricTargetType::kUtilization;
+    PodTally t = TallyAlignedPods(
+        work.states, work.sample_ptrs,
+        utilization ? (cpu ? &work.cpu_requests_milli : &work.memory_requests_milli) : nullptr,
+        cpu_rules, now, params, nullptr, nullptr, &work.classes);
+    // Ready pods per usage record, for later value-only updates.
+    Work::MetricTally& mt = work.tallies[index];
+    mt.ok = true;
+    mt.base = t;
+    mt.ready_by_role[0] = mt.ready_by_role[1] = 0;
+    for (size_t k = 0; k < n; ++k)
+      if (work.classes[k] == PodClass::kReady && work.roles[k] < 2) ++mt.ready_by_role[work.roles[k]];
+    if (utilization)
+      return UtilizationFromTally(current, m.target_utilization_percent, t, "", params);
+    return PlainMetricFromTally(current, m.target_milli, t, params);
   }
   (void)target;
   // Object / External.
@@ -276,6 +317,18 @@ bool SameProposal(const ReplicaProposal& a, const ReplicaProposal& b) {
          a.dropped_pods == b.dropped_pods && a.slow_path == b.slow_path;
 }
 }  // namespace
+
+CalculatorParams HpaController::ParamsFor(const HpaState& h) const {
+  CalculatorParams params;
+  params.cpu_initialization_period = flags_.cpu_initialization_period;
+  params.initial_readiness_delay = flags_.initial_readiness_delay;
+  params.scale_up_tolerance = params.scale_down_tolerance = flags_.tolerance;
+  if (h.config.behavior) {
+    params.scale_up_tolerance = ResolveScaleUp(h.config.behavior->scale_up, flags_).tolerance;
+    params.scale_down_tolerance = ResolveScaleDown(h.config.behavior->scale_down, flags_).tolerance;
+  }
+  return params;
+}
 
 void HpaController::Sync(size_t i) {
   HpaState& h = hpas_[i];
@@ -312,30 +365,50 @@ void HpaController::Sync(size_t i) {
                      usage_version != 0 && usage_version == work.cached_usage_version &&
                      current == work.cached_current && status_replicas == work.cached_status;
   std::vector<ReplicaProposal>& proposals = work.proposals;
+  const size_t metrics = h.config.metrics.size();
+  if (pods_changed) work.full_valid = false;
+  const WorkloadUsage* wu = snap == nullptr ? nullptr : snap->Synthetic(h.target);
+  const bool value_only = work.cacheable && work.full_valid && wu != nullptr &&
+                          wu->pods == work.full_pods && wu->ready == work.full_ready;
+  // A full computation: samples, classes, tallies.
+  auto full = [&](std::vector<ReplicaProposal>& out, const CalculatorParams& params) {
+    if (snap != nullptr) snap->Lookup(h.target, work.ids, &work.usage);
+    else work.usage.assign(work.ids.size(), nullptr);
+    work.roles.resize(work.ids.size());
+    for (size_t k = 0; k < work.ids.size(); ++k) {
+      const PodUsage* u = work.usage[k];
+      work.roles[k] = wu != nullptr && u == &wu->ready_usage ? 1
+                      : wu != nullptr && u == &wu->other_usage ? 0 : 2;
+    }
+    out.resize(metrics);
+    for (size_t k = 0; k < metrics; ++k)
+      out[k] = Proposal(h.config.metrics[k], k, snap, h.target, work, current, status_replicas,
+                        params);
+  };
   if (reuse && !verify_) {
     ++cached_syncs_;
   } else {
     ++computed_syncs_;
-    if (snap != nullptr) snap->Lookup(h.target, work.ids, &work.usage);
-    else work.usage.assign(work.ids.size(), nullptr);
-
-    CalculatorParams params;
-    params.cpu_initialization_period = flags_.cpu_initialization_period;
-    params.initial_readiness_delay = flags_.initial_readiness_delay;
-    params.scale_up_tolerance = params.scale_down_tolerance = flags_.tolerance;
-    if (h.config.behavior) {
-      params.scale_up_tolerance = ResolveScaleUp(h.config.behavior->scale_up, flags_).tolerance;
-      params.scale_down_tolerance =
-          ResolveScaleDown(h.config.behavior->scale_down, flags_).tolerance;
+    const CalculatorParams params = ParamsFor(h);
+    std::vector<ReplicaProposal> before;
+    if (reuse) before = proposals;  // verify_: what the cache would have given
+    if (value_only) {
+      ++value_only_syncs_;
+      for (size_t k = 0; k < metrics; ++k)
+        proposals[k] = ValueOnlyProposal(h.config.metrics[k], work.tallies[k], *wu, current, params);
+      if (verify_) {
+        std::vector<ReplicaProposal> check;
+        full(check, params);
+        for (size_t k = 0; k < metrics; ++k) RH_ASSERT(SameProposal(check[k], proposals[k]));
+      }
+    } else {
+      full(proposals, params);
+      work.full_valid = work.cacheable && wu != nullptr && now >= work.settled_at;
+      work.full_pods = wu != nullptr ? wu->pods : nullptr;
+      work.full_ready = wu != nullptr ? wu->ready : nullptr;
     }
-    const size_t metrics = h.config.metrics.size();
-    for (size_t k = 0; k < metrics; ++k) {
-      ReplicaProposal p = Proposal(h.config.metrics[k], snap, h.target, work, current,
-                                   status_replicas, params);
-      if (reuse) RH_ASSERT(SameProposal(p, proposals[k]));  // verify_: a stale cache
-      if (k < proposals.size()) proposals[k] = std::move(p);
-      else proposals.push_back(std::move(p));
-    }
+    if (reuse)
+      for (size_t k = 0; k < metrics; ++k) RH_ASSERT(SameProposal(before[k], proposals[k]));
     work.cached = snap != nullptr && now >= work.settled_at;
     work.cached_usage_version = usage_version;
     work.cached_current = current;

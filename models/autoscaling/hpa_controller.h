@@ -52,6 +52,8 @@ class HpaController {
   // Syncs that reused the previous proposals (inputs unchanged) / recomputed.
   int64_t cached_syncs() const { return cached_syncs_; }
   int64_t computed_syncs() const { return computed_syncs_; }
+  // Of the computed ones: those done from saved tallies (only values changed).
+  int64_t value_only_syncs() const { return value_only_syncs_; }
   // Debug aid for tests: recompute every sync and RH_ASSERT that a reused
   // proposal would have been the same.
   void set_verify(bool verify) { verify_ = verify; }
@@ -81,6 +83,22 @@ class HpaController {
     uint64_t cached_usage_version = 0;
     int32_t cached_current = -1, cached_status = -1;
     std::vector<ReplicaProposal> proposals;
+    // Value-only updates: when the pods and the synthetic pod arrays are the
+    // ones of the last full computation (done with every pod settled), each
+    // pod's class is unchanged and only the sums move. Per metric: the
+    // tally of that computation and how many ready pods took each usage
+    // record (0 = other_usage, 1 = ready_usage).
+    bool full_valid = false;
+    std::shared_ptr<const std::vector<PodId>> full_pods;
+    std::shared_ptr<const std::vector<uint8_t>> full_ready;
+    struct MetricTally {
+      bool ok = false;  // a Resource / Pods metric computed from a tally
+      PodTally base;
+      int64_t ready_by_role[2] = {0, 0};
+    };
+    std::vector<MetricTally> tallies;
+    std::vector<PodClass> classes;
+    std::vector<uint8_t> roles;  // per pod: 0 other_usage, 1 ready_usage, 2 none
   };
   // Pods of each HPA target touched by a watch event since its last sync;
   // shared with the watcher (see WorkloadChangeCounter).
@@ -95,9 +113,14 @@ class HpaController {
   void BuildStates(Work& work, const Workload& w);
   // Applies the touched pods to the working set; true if anything changed.
   bool ApplyTouched(Work& work, const Workload& w, std::vector<PodId>& touched);
-  ReplicaProposal Proposal(const MetricSpec& m, const MetricsSnapshot* snap, WorkloadId target,
-                           Work& work, int32_t current, int32_t status_replicas,
-                           const CalculatorParams& params);
+  ReplicaProposal Proposal(const MetricSpec& m, size_t index, const MetricsSnapshot* snap,
+                           WorkloadId target, Work& work, int32_t current,
+                           int32_t status_replicas, const CalculatorParams& params);
+  // The same proposal from the saved tally and the new record values.
+  ReplicaProposal ValueOnlyProposal(const MetricSpec& m, const Work::MetricTally& mt,
+                                    const WorkloadUsage& u, int32_t current,
+                                    const CalculatorParams& params) const;
+  CalculatorParams ParamsFor(const HpaState& h) const;
 
   sim::Simulation& sim_;
   ClusterModel& cluster_;
@@ -108,7 +131,7 @@ class HpaController {
   std::shared_ptr<Touched> touched_;
   sim::EventKind kind_;
   bool verify_ = false;
-  int64_t cached_syncs_ = 0, computed_syncs_ = 0;
+  int64_t cached_syncs_ = 0, computed_syncs_ = 0, value_only_syncs_ = 0;
 };
 
 }  // namespace rehearsal::models::autoscaling

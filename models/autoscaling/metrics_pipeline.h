@@ -64,6 +64,10 @@ struct MetricsSnapshot {
   // A number that changes whenever w's sampled values change between
   // scrapes; 0 = unknown (values read from the board carry no version).
   uint64_t Version(WorkloadId w) const;
+  // w's synthetic usage in this snapshot, or nullptr (sampled from the board).
+  const WorkloadUsage* Synthetic(WorkloadId w) const {
+    return w < workloads.size() ? workloads[w].get() : nullptr;
+  }
 };
 
 // Scrapes the usage board every scrape interval; a snapshot becomes visible

@@ -18,56 +18,7 @@ int32_t CeilToInt32(double v) {
   return static_cast<int32_t>(c);
 }
 
-// The per-class tallies of one metric's pods (spec 1.3 table) in one pass:
-// counts, and the sums the fast and slow paths need. A request < 0 means the
-// pod's request is unknown: upstream counts only pods with known requests in
-// the utilization sums (they still count as pods).
-struct Tally {
-  int32_t ready = 0, ignored = 0, missing = 0, dropped = 0;
-  int64_t ready_value_milli = 0;      // Σ samples of ready pods (plain metrics)
-  int64_t ready_known_value_milli = 0;  // Σ samples of ready pods with known requests
-  int64_t ready_request_milli = 0;    // Σ their requests
-  int32_t ready_known = 0;
-  int64_t missing_request_milli = 0;  // Σ known requests of missing pods
-  int64_t ignored_request_milli = 0;  // Σ known requests of ignored pods
-};
-
-Tally TallyPods(const std::vector<HpaPodState>& pods, const std::vector<const PodSample*>& samples,
-                const std::vector<int64_t>* requests, bool cpu_rules, sim::Time now,
-                const CalculatorParams& params, std::vector<size_t>* ignored,
-                std::vector<size_t>* missing) {
-  RH_ASSERT(samples.size() == pods.size());
-  Tally t;
-  for (size_t i = 0; i < pods.size(); ++i) {
-    const PodSample* sample = samples[i];
-    int64_t request = requests != nullptr ? (*requests)[i] : -1;
-    switch (ClassifyPodState(pods[i], sample, cpu_rules, now, params)) {
-      case PodClass::kDropped: ++t.dropped; break;
-      case PodClass::kIgnored:
-        ++t.ignored;
-        if (request >= 0) t.ignored_request_milli += request;
-        if (ignored != nullptr) ignored->push_back(i);
-        break;
-      case PodClass::kMissing:
-        ++t.missing;
-        if (request >= 0) t.missing_request_milli += request;
-        if (missing != nullptr) missing->push_back(i);
-        break;
-      case PodClass::kReady:
-        ++t.ready;
-        t.ready_value_milli += sample->value_milli;
-        if (request >= 0) {
-          t.ready_known_value_milli += sample->value_milli;
-          t.ready_request_milli += request;
-          ++t.ready_known;
-        }
-        break;
-    }
-  }
-  return t;
-}
-
-void FillCounts(const Tally& t, ReplicaProposal* p) {
+void FillCounts(const PodTally& t, ReplicaProposal* p) {
   p->ready_pods = t.ready;
   p->ignored_pods = t.ignored;
   p->missing_pods = t.missing;
@@ -270,6 +221,45 @@ PodRequests ComputeRequests(const std::vector<HpaPod>& pods, const std::string& 
   return out;
 }
 
+PodTally TallyAlignedPods(const std::vector<HpaPodState>& pods,
+                          const std::vector<const PodSample*>& samples,
+                          const std::vector<int64_t>* requests, bool cpu_rules, sim::Time now,
+                          const CalculatorParams& params, std::vector<size_t>* ignored,
+                          std::vector<size_t>* missing, std::vector<PodClass>* classes) {
+  RH_ASSERT(samples.size() == pods.size());
+  PodTally t;
+  if (classes != nullptr) classes->resize(pods.size());
+  for (size_t i = 0; i < pods.size(); ++i) {
+    const PodSample* sample = samples[i];
+    int64_t request = requests != nullptr ? (*requests)[i] : -1;
+    PodClass c = ClassifyPodState(pods[i], sample, cpu_rules, now, params);
+    if (classes != nullptr) (*classes)[i] = c;
+    switch (c) {
+      case PodClass::kDropped: ++t.dropped; break;
+      case PodClass::kIgnored:
+        ++t.ignored;
+        if (request >= 0) t.ignored_request_milli += request;
+        if (ignored != nullptr) ignored->push_back(i);
+        break;
+      case PodClass::kMissing:
+        ++t.missing;
+        if (request >= 0) t.missing_request_milli += request;
+        if (missing != nullptr) missing->push_back(i);
+        break;
+      case PodClass::kReady:
+        ++t.ready;
+        t.ready_value_milli += sample->value_milli;
+        if (request >= 0) {
+          t.ready_known_value_milli += sample->value_milli;
+          t.ready_request_milli += request;
+          ++t.ready_known;
+        }
+        break;
+    }
+  }
+  return t;
+}
+
 ReplicaProposal AlignedUtilizationReplicas(int32_t current_replicas, int32_t target_percent,
                                            bool cpu_rules, const std::vector<HpaPodState>& pods,
                                            const std::vector<const PodSample*>& samples,
@@ -278,13 +268,21 @@ ReplicaProposal AlignedUtilizationReplicas(int32_t current_replicas, int32_t tar
                                            const CalculatorParams& params,
                                            std::vector<size_t>* ignored,
                                            std::vector<size_t>* missing) {
-  RH_ASSERT(target_percent > 0);
-  RH_ASSERT(current_replicas >= 0);
-  if (pods.empty()) return Invalid("no pods returned by selector while calculating replica count");
   const bool requests_ok = requests_error.empty();
   RH_ASSERT(!requests_ok || requests_milli.size() == pods.size());
-  Tally t = TallyPods(pods, samples, requests_ok ? &requests_milli : nullptr, cpu_rules, now,
-                      params, ignored, missing);
+  PodTally t = TallyAlignedPods(pods, samples, requests_ok ? &requests_milli : nullptr, cpu_rules,
+                                now, params, ignored, missing);
+  return UtilizationFromTally(current_replicas, target_percent, t, requests_error, params);
+}
+
+ReplicaProposal UtilizationFromTally(int32_t current_replicas, int32_t target_percent,
+                                     const PodTally& t, const std::string& requests_error,
+                                     const CalculatorParams& params) {
+  RH_ASSERT(target_percent > 0);
+  RH_ASSERT(current_replicas >= 0);
+  const bool requests_ok = requests_error.empty();
+  if (t.ready + t.ignored + t.missing + t.dropped == 0)
+    return Invalid("no pods returned by selector while calculating replica count");
   if (t.ready == 0) {
     ReplicaProposal p = Invalid("did not receive metrics for any ready pods");
     FillCounts(t, &p);
@@ -381,9 +379,15 @@ ReplicaProposal AlignedPlainMetricReplicas(int32_t current_replicas, int64_t tar
                                            sim::Time now, const CalculatorParams& params,
                                            std::vector<size_t>* ignored,
                                            std::vector<size_t>* missing) {
+  PodTally t = TallyAlignedPods(pods, samples, nullptr, cpu_rules, now, params, ignored, missing);
+  return PlainMetricFromTally(current_replicas, target_milli, t, params);
+}
+
+ReplicaProposal PlainMetricFromTally(int32_t current_replicas, int64_t target_milli,
+                                     const PodTally& t, const CalculatorParams& params) {
   RH_ASSERT(target_milli > 0);
-  if (pods.empty()) return Invalid("no pods returned by selector while calculating replica count");
-  Tally t = TallyPods(pods, samples, nullptr, cpu_rules, now, params, ignored, missing);
+  if (t.ready + t.ignored + t.missing + t.dropped == 0)
+    return Invalid("no pods returned by selector while calculating replica count");
   if (t.ready == 0) {
     ReplicaProposal p = Invalid("did not receive metrics for any ready pods");
     FillCounts(t, &p);

@@ -160,6 +160,35 @@ ReplicaProposal PlainMetricReplicas(int32_t current_replicas, int64_t target_mil
                                     const PodSamples& samples, sim::Time now,
                                     const CalculatorParams& params);
 
+// The per-class tallies of one metric's pods (spec 1.3 table): counts and
+// the sums the fast and slow paths need. A request < 0 means "unknown":
+// upstream counts only pods with known requests in the utilization sums.
+struct PodTally {
+  int32_t ready = 0, ignored = 0, missing = 0, dropped = 0;
+  int64_t ready_value_milli = 0;        // Σ samples of ready pods (plain metrics)
+  int64_t ready_known_value_milli = 0;  // Σ samples of ready pods with known requests
+  int64_t ready_request_milli = 0;      // Σ their requests
+  int32_t ready_known = 0;
+  int64_t missing_request_milli = 0;    // Σ known requests of missing pods
+  int64_t ignored_request_milli = 0;    // Σ known requests of ignored pods
+};
+// One pass of ClassifyPodState over aligned pods; `requests` may be null
+// (plain metrics); `classes` (optional) receives every pod's class.
+PodTally TallyAlignedPods(const std::vector<HpaPodState>& pods,
+                          const std::vector<const PodSample*>& samples,
+                          const std::vector<int64_t>* requests, bool cpu_rules, sim::Time now,
+                          const CalculatorParams& params, std::vector<size_t>* ignored = nullptr,
+                          std::vector<size_t>* missing = nullptr,
+                          std::vector<PodClass>* classes = nullptr);
+// The two calculators from a tally (what the aligned forms below do after
+// TallyAlignedPods); the controller calls them directly when only sample
+// values changed and every pod's class is known to be the same.
+ReplicaProposal UtilizationFromTally(int32_t current_replicas, int32_t target_percent,
+                                     const PodTally& tally, const std::string& requests_error,
+                                     const CalculatorParams& params);
+ReplicaProposal PlainMetricFromTally(int32_t current_replicas, int64_t target_milli,
+                                     const PodTally& tally, const CalculatorParams& params);
+
 // Index-aligned forms of the two calculators above (one formula: the
 // name-keyed forms convert and call these). pods[i], samples[i] (nullptr = no
 // sample) and requests_milli[i] describe the same pod; `requests_error` is
