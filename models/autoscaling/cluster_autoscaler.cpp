@@ -266,15 +266,28 @@ void ClusterAutoscaler::ScaleDown(sim::Time now) {
   // The nodes evicted pods may land on: Ready, schedulable, heartbeats
   // arriving, no spot interruption notice (what the scheduler accepts).
   std::unique_ptr<MoveCheck> move;
+  int32_t daemonsets = 0;  // a node with more pods than this is not empty
+  for (WorkloadId w = 1; w <= store.workload_count(); ++w)
+    if (store.HasWorkload(w) && store.workload(w).spec.kind == WorkloadKind::kDaemonSet) ++daemonsets;
   for (NodeId id : due) {
+    const NodeHot& hot = store.hot(id);
+    const bool maybe_empty = hot.pods_count <= daemonsets;
+    if (!maybe_empty && drain_candidate != kNoId) continue;  // one drain at a time
+    if (maybe_empty && static_cast<int32_t>(empty_to_remove.size()) >= config_.max_empty_bulk_delete &&
+        drain_candidate != kNoId)
+      break;  // nothing more can be removed in this pass
     const Node& n = store.node(id);
     auto unremovable = unremovable_until_.find(id);
     if (unremovable != unremovable_until_.end() && unremovable->second > now) continue;
     const NodePoolConfig& cfg = store.config().pools[static_cast<size_t>(n.pool)];
     if (pool_size[static_cast<size_t>(n.pool)] <= cfg.size_min) continue;
     bool empty = true;
-    for (PodId p : n.pods)
-      if (store.pod(p).alive && !IsDaemonSetPod(store, store.pod(p))) empty = false;
+    if (!maybe_empty) {
+      empty = false;
+    } else {
+      for (PodId p : n.pods)
+        if (store.pod(p).alive && !IsDaemonSetPod(store, store.pod(p))) empty = false;
+    }
     if (empty ? static_cast<int32_t>(empty_to_remove.size()) >= config_.max_empty_bulk_delete
               : drain_candidate != kNoId)
       continue;
