@@ -65,7 +65,7 @@ struct Pod {
   bool rebuild_pending = false;   // primary paused until quiescent, then rebuilt
   bool lose_next_write = false;
   bool fail_next_flush = false;
-  bool restart_as_primary_ok = true;
+  uint64_t trimmed_at_snapshots = 0;  // engine snapshots when old segments were last recycled
 };
 
 struct ReqTag {
@@ -1576,7 +1576,10 @@ void WalletLoop::Impl::Archive() {
   archived_at = sim.now();
   ++stats.archives;
   for (auto& p : pods) {
-    if (p->role == Role::kDead || !p->disk) continue;
+    if (p->role == Role::kDead || !p->disk || !p->engine) continue;
+    // Only a newly published snapshot makes older segments obsolete.
+    if (p->engine->snapshots_published() == p->trimmed_at_snapshots) continue;
+    p->trimmed_at_snapshots = p->engine->snapshots_published();
     const we::DirImage img = p->disk->Image();
     std::vector<uint64_t> own;
     for (const auto& [name, bytes] : img) {
