@@ -101,7 +101,7 @@ class HpaController {
     std::vector<uint8_t> roles;  // per pod: 0 other_usage, 1 ready_usage, 2 none
   };
   // Pods of each HPA target touched by a watch event since its last sync;
-  // shared with the watcher (see WorkloadChangeCounter).
+  // shared with the watcher, which may outlive the controller.
   struct Touched {
     std::vector<uint8_t> tracked;               // by workload id
     std::vector<std::vector<PodId>> pods;       // by workload id

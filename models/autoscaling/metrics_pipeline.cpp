@@ -74,19 +74,6 @@ uint64_t MetricsSnapshot::Version(WorkloadId w) const {
   return u == nullptr ? 0 : u->version;
 }
 
-WorkloadChangeCounter::WorkloadChangeCounter(ClusterModel& cluster)
-    : versions_(std::make_shared<std::vector<uint64_t>>()) {
-  const Store* store = &cluster.store();
-  cluster.Watch([versions = versions_, store](const WatchEvent& e) {
-    WorkloadId w = kNoId;
-    if (e.kind == ObjectKind::kPod) w = store->pod(e.id).workload;
-    else if (e.kind == ObjectKind::kWorkload) w = e.id;
-    if (w == kNoId) return;
-    if (w >= versions->size()) versions->resize(w + 1, 0);
-    ++(*versions)[w];
-  });
-}
-
 namespace {
 const LoadStep* StepAt(const SyntheticLoadConfig& c, sim::Time t) {
   const LoadStep* step = nullptr;
@@ -114,15 +101,25 @@ double SyntheticRpsDemand(const SyntheticLoadConfig& config, sim::Time t) {
 
 SyntheticLoad::SyntheticLoad(sim::Simulation& sim, ClusterModel& cluster, UsageBoard& usage,
                              std::vector<SyntheticLoadConfig> configs)
-    : sim_(sim), cluster_(cluster), usage_(usage), configs_(std::move(configs)), changes_(cluster),
-      kind_(sim.RegisterKind("load.synthetic")) {
+    : sim_(sim), cluster_(cluster), usage_(usage), configs_(std::move(configs)),
+      touched_(std::make_shared<Touched>()), kind_(sim.RegisterKind("load.synthetic")) {
   current_.resize(cluster_.store().workload_count() + 1);
+  touched_->pods.resize(configs_.size());
+  const Store* store = &cluster_.store();
+  cluster_.Watch([touched = touched_, store](const WatchEvent& e) {
+    if (e.kind != ObjectKind::kPod) return;
+    WorkloadId w = store->pod(e.id).workload;
+    if (w >= touched->configs_of.size()) return;
+    for (size_t i : touched->configs_of[w]) touched->pods[i].push_back(e.id);
+  });
   for (size_t i = 0; i < configs_.size(); ++i) {
     WorkloadId w = cluster_.FindWorkload(configs_[i].workload);
     RH_ASSERT(w != kNoId);
     RH_ASSERT(configs_[i].tick.us > 0);
     workloads_.push_back(w);
-    seen_version_.push_back(UINT64_MAX);  // forces the first rebuild
+    built_.push_back(0);
+    if (w >= touched_->configs_of.size()) touched_->configs_of.resize(w + 1);
+    touched_->configs_of[w].push_back(i);
     pods_.push_back(std::make_shared<const std::vector<PodId>>());
     ready_.push_back(std::make_shared<const std::vector<uint8_t>>());
     ready_count_.push_back(0);
@@ -147,37 +144,72 @@ void SyntheticLoad::Tick(size_t index) {
   const SyntheticLoadConfig& c = configs_[index];
   const WorkloadId w = workloads_[index];
   const sim::Time now = sim_.now();
-  const uint64_t version = changes_.version(w);
-  const bool changed = version != seen_version_[index];
-  if (changed || verify_) {
+  std::vector<PodId>& touched = touched_->pods[index];
+  if (!built_[index]) {
     auto running = std::make_shared<std::vector<PodId>>();
     auto ready = std::make_shared<std::vector<uint8_t>>();
     Rebuild(index, running.get(), ready.get());
-    if (!changed) {
-      RH_ASSERT(*running == *pods_[index]);  // a pod changed without a watch event
-      RH_ASSERT(*ready == *ready_[index]);
-    } else {
-      // Board entries: gone pods lose theirs, new ones get one (their memory).
-      const std::vector<PodId>& before = *pods_[index];
-      for (PodId id : before)
-        if (!std::binary_search(running->begin(), running->end(), id)) usage_.Erase(id);
-      double n = 0;
-      for (uint8_t r : *ready) n += r;
-      ready_count_[index] = n;
-      for (size_t k = 0; k < running->size(); ++k) {
-        PodId id = (*running)[k];
-        if (std::binary_search(before.begin(), before.end(), id)) continue;
+    double n = 0;
+    for (uint8_t r : *ready) n += r;
+    for (size_t k = 0; k < running->size(); ++k) {
+      PodUsage u;
+      u.cpu_millicores = (*ready)[k] ? SyntheticCpuDemand(c, now) / n : 0.0;
+      u.requests_per_s = (*ready)[k] ? SyntheticRpsDemand(c, now) / n : 0.0;
+      u.memory_bytes = c.memory_bytes_per_pod;
+      u.updated_at = now;
+      usage_.Set((*running)[k], u);
+    }
+    ready_count_[index] = n;
+    pods_[index] = std::move(running);
+    ready_[index] = std::move(ready);
+    built_[index] = 1;
+    touched.clear();
+  } else if (!touched.empty()) {
+    // Re-read only the touched pods; the published arrays are immutable
+    // (older snapshots share them), so edit copies.
+    std::sort(touched.begin(), touched.end());
+    touched.erase(std::unique(touched.begin(), touched.end()), touched.end());
+    auto running = std::make_shared<std::vector<PodId>>(*pods_[index]);
+    auto ready = std::make_shared<std::vector<uint8_t>>(*ready_[index]);
+    const Store& store = cluster_.store();
+    double n = ready_count_[index];
+    for (PodId id : touched) {
+      const Pod& p = store.pod(id);
+      const bool is_running = p.alive && p.started && p.phase == models::PodPhase::kRunning;
+      const uint8_t is_ready = is_running && p.ready && !p.deleting ? 1 : 0;
+      auto it = std::lower_bound(running->begin(), running->end(), id);
+      const auto k = it - running->begin();
+      const bool present = it != running->end() && *it == id;
+      if (is_running && present) {
+        n += static_cast<double>(is_ready) - static_cast<double>((*ready)[static_cast<size_t>(k)]);
+        (*ready)[static_cast<size_t>(k)] = is_ready;
+      } else if (is_running) {
+        running->insert(it, id);
+        ready->insert(ready->begin() + k, is_ready);
+        n += is_ready;
+        // Board entry (its memory: the kubelet's OOM check reads it).
         PodUsage u;
-        u.cpu_millicores = (*ready)[k] ? SyntheticCpuDemand(c, now) / n : 0.0;
-        u.requests_per_s = (*ready)[k] ? SyntheticRpsDemand(c, now) / n : 0.0;
         u.memory_bytes = c.memory_bytes_per_pod;
         u.updated_at = now;
         usage_.Set(id, u);
+      } else if (present) {
+        n -= (*ready)[static_cast<size_t>(k)];
+        running->erase(it);
+        ready->erase(ready->begin() + k);
+        usage_.Erase(id);
       }
-      pods_[index] = std::move(running);
-      ready_[index] = std::move(ready);
-      seen_version_[index] = version;
     }
+    touched.clear();
+    ready_count_[index] = n;
+    pods_[index] = std::move(running);
+    ready_[index] = std::move(ready);
+  }
+  if (verify_) {  // the incremental lists must equal a fresh read of the store
+    std::vector<PodId> running;
+    std::vector<uint8_t> ready;
+    Rebuild(index, &running, &ready);
+    RH_ASSERT(running == *pods_[index]);
+    RH_ASSERT(ready == *ready_[index]);
   }
   const double n = ready_count_[index];
   auto u = std::make_shared<WorkloadUsage>();

@@ -19,20 +19,6 @@ namespace rehearsal::models::autoscaling {
 
 class SyntheticLoad;
 
-// Per-workload change counters fed by a store watch: a workload's counter
-// grows on every watch event of one of its pods or of the workload itself,
-// so "counter unchanged" means "nothing of it changed". The counters live in
-// a block the watcher shares, so the watcher stays safe if this object goes
-// first (the store has no way to remove a watcher).
-class WorkloadChangeCounter {
- public:
-  explicit WorkloadChangeCounter(ClusterModel& cluster);
-  uint64_t version(WorkloadId w) const { return w < versions_->size() ? (*versions_)[w] : 0; }
-
- private:
-  std::shared_ptr<std::vector<uint64_t>> versions_;
-};
-
 // One workload's usage as a whole-workload producer (SyntheticLoad) wrote it
 // at one tick: its running pods, and for each whether it takes a share of the
 // demand (ready) or not. Immutable once published; consecutive ticks share
@@ -105,9 +91,9 @@ double SyntheticRpsDemand(const SyntheticLoadConfig& config, sim::Time t);
 
 // Every tick, spreads each configured workload's demand evenly over its
 // Ready pods (other running pods use nothing) and publishes it as a
-// WorkloadUsage that the metrics pipeline samples. The pod lists are rebuilt
-// only after a store watch event touched the workload, so a tick is O(1)
-// otherwise. The usage board gets an entry (with the curve's memory, which
+// WorkloadUsage that the metrics pipeline samples. Only pods touched by a
+// store watch event since the last tick are re-read (a tick is O(1) when
+// none was). The usage board gets an entry (with the curve's memory, which
 // the kubelet's OOM check reads) when a pod starts running and loses it when
 // the pod stops; the board's CPU figure of a synthetic pod is the one at that
 // moment (the pipeline reads the per-tick figure from here).
@@ -132,8 +118,14 @@ class SyntheticLoad {
   UsageBoard& usage_;
   std::vector<SyntheticLoadConfig> configs_;
   std::vector<WorkloadId> workloads_;
-  WorkloadChangeCounter changes_;
-  std::vector<uint64_t> seen_version_;              // by config index; changes_ at the last rebuild
+  // Pods touched by watch events since the config's last tick (shared with
+  // the watcher, which may outlive this object).
+  struct Touched {
+    std::vector<std::vector<size_t>> configs_of;  // by workload id
+    std::vector<std::vector<PodId>> pods;         // by config index
+  };
+  std::shared_ptr<Touched> touched_;
+  std::vector<uint8_t> built_;                      // by config index
   std::vector<std::shared_ptr<const std::vector<PodId>>> pods_;     // by config index
   std::vector<std::shared_ptr<const std::vector<uint8_t>>> ready_;  // by config index
   std::vector<double> ready_count_;                                 // by config index
