@@ -94,7 +94,8 @@ std::string SummaryJson(const models::RunSummary& s, const std::string& version)
                          {"rpo_amount_minor", f.rpo_amount_minor}, {"rpo_s", Round(f.rpo_s)},
                          {"rto_s", Round(f.rto_s)}, {"detection_s", Round(f.detection_s)},
                          {"election_s", Round(f.election_s)}, {"catchup_s", Round(f.catchup_s)},
-                         {"reroute_s", Round(f.reroute_s)}});
+                         {"reroute_s", Round(f.reroute_s)}, {"bets_refused", f.bets_refused},
+                         {"bets_rolled_back", f.bets_rolled_back}});
   j["wallet"] = {{"enabled", w.enabled},
                  {"replication", w.replication},
                  {"transfers", w.transfers},
@@ -109,6 +110,12 @@ std::string SummaryJson(const models::RunSummary& s, const std::string& version)
                  {"invariant_violations", w.invariant_violations},
                  {"sampling", w.sampling},
                  {"failovers", failovers},
+                 {"snapshots", w.snapshots},
+                 {"archives", w.archives},
+                 {"archive_rpo_s", Round(w.archive_rpo_s)},
+                 {"restore_s", Round(w.restore_s)},
+                 {"disk_faults", w.disk_faults},
+                 {"engine_restarts", w.engine_restarts},
                  {"state_hash", w.state_hash}};
   Json faults = Json::array();
   for (const auto& f : s.faults)
@@ -344,6 +351,22 @@ std::string ReportHtml(const models::RunSummary& s, const sim::Recorder& r, cons
          Cell(std::to_string(w.duplicate_payouts)) + Cell(std::to_string(w.rpo_transfers)) +
          Cell(svg::Compact(w.rpo_s)) + Cell(svg::Compact(w.rto_s)) +
          "<td class=\"" + (w.invariants_ok ? "met\">ok" : "missed\">VIOLATED") + "</td></tr></table>\n";
+    h += "<p>Sampling: " + HtmlEscape(w.sampling) + ". Backups: " + std::to_string(w.snapshots) + " base backups, " +
+         std::to_string(w.archives) + " log archives (restore RPO " + svg::Compact(w.archive_rpo_s) +
+         " s, restore time " + svg::Compact(w.restore_s) + " s); disk faults " + std::to_string(w.disk_faults) +
+         ", engine restarts " + std::to_string(w.engine_restarts) + ".</p>\n";
+    if (!w.failovers.empty()) {
+      h += "<table id=\"failovers\"><tr><th>at</th><th>cause</th><th>RPO transfers</th><th>RPO amount</th>"
+           "<th>RTO s</th><th>detection</th><th>election</th><th>catch-up</th><th>re-route</th>"
+           "<th>bets refused</th><th>bets rolled back</th></tr>\n";
+      for (const auto& f : w.failovers)
+        h += "<tr>" + Cell(svg::Compact(f.t_s) + " s") + Cell(f.cause) + Cell(std::to_string(f.rpo_transfers)) +
+             Cell(std::to_string(f.rpo_amount_minor)) + Cell(svg::Compact(f.rto_s)) +
+             Cell(svg::Compact(f.detection_s)) + Cell(svg::Compact(f.election_s)) +
+             Cell(svg::Compact(f.catchup_s)) + Cell(svg::Compact(f.reroute_s)) +
+             Cell(std::to_string(f.bets_refused)) + Cell(std::to_string(f.bets_rolled_back)) + "</tr>\n";
+      h += "</table>\n";
+    }
   }
   if (!s.rollouts.empty()) {
     h += "<h2>Rollouts</h2>\n<table id=\"rollouts\"><tr><th>workload</th><th>strategy</th><th>started</th><th>finished</th><th>outcome</th></tr>\n";

@@ -511,18 +511,29 @@ sim::Result<bool> ApplyFault(models::World& world, const Fault& fault) {
         wallet->Partition(fault.zones[0], fault.zones[1], d);
         detail = fault.zones[0] + " <-> " + fault.zones[1] + " cut for " + sim::FormatDuration(d);
       } else {
-        if (fault.mode != DiskFaultMode::kSlowFsync)
-          return fail("only disk mode slow-fsync is simulated in the loop (torn, lost and flipped "
-                      "writes are exercised by the wallet engine's own swarm tests)");
         int32_t ordinal = wallet->primary();
         if (!fault.target.empty()) {
           auto dash = fault.target.rfind('-');
           ordinal = std::atoi(fault.target.c_str() + (dash == std::string::npos ? 0 : dash + 1));
         }
-        if (ordinal < 0 || ordinal >= wallet->pods()) return fail("no wallet pod `" + fault.target + "`");
-        sim::Duration d = fault.duration.us > 0 ? fault.duration : world.end_time() - world.sim().now();
-        wallet->SlowDisk(ordinal, fault.slow_by, d);
-        detail = "fsync +" + sim::FormatDuration(fault.slow_by) + " on wallet-" + std::to_string(ordinal);
+        if (ordinal < 0 || ordinal >= wallet->pods() || !wallet->alive(ordinal))
+          return fail("no live wallet pod `" + (fault.target.empty() ? "primary" : fault.target) + "`");
+        const std::string pod = "wallet-" + std::to_string(ordinal);
+        using models::wallet::DiskFault;
+        switch (fault.mode) {
+          case DiskFaultMode::kSlowFsync: {
+            sim::Duration d = fault.duration.us > 0 ? fault.duration : world.end_time() - world.sim().now();
+            wallet->SlowDisk(ordinal, fault.slow_by, d);
+            detail = "fsync +" + sim::FormatDuration(fault.slow_by) + " on " + pod;
+            break;
+          }
+          case DiskFaultMode::kFsyncError: wallet->DamageDisk(ordinal, DiskFault::kFsyncError); break;
+          case DiskFaultMode::kTornWrite: wallet->DamageDisk(ordinal, DiskFault::kTornWrite); break;
+          case DiskFaultMode::kLostWrite: wallet->DamageDisk(ordinal, DiskFault::kLostWrite); break;
+          case DiskFaultMode::kBitFlip: wallet->DamageDisk(ordinal, DiskFault::kBitFlip); break;
+          case DiskFaultMode::kFullDisk: wallet->DamageDisk(ordinal, DiskFault::kFullDisk); break;
+        }
+        if (detail.empty()) detail = std::string(ToString(fault.mode)) + " on " + pod;
       }
       break;
     }
@@ -652,6 +663,10 @@ models::wallet::WalletLoopConfig BindWallet(const Scenario& scenario) {
   // sampling 0.01 = one player in 100 has real money moving.
   c.sample_one_in = w.sampling > 0 ? std::max<int64_t>(1, std::llround(1.0 / w.sampling)) : 1;
   c.retry_with_fresh_key = w.retry_with_fresh_key;
+  c.snapshot_interval = w.backups.snapshot_interval;
+  c.archive_interval = w.backups.archive_interval;
+  c.restore_bytes_per_s = static_cast<double>(w.backups.restore_bytes_per_s);
+  c.backups_kept = static_cast<int32_t>(w.backups.kept);
   return c;
 }
 

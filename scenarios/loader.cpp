@@ -42,6 +42,17 @@ const char* ToString(FaultType t) {
   }
   return "?";
 }
+const char* ToString(DiskFaultMode m) {
+  switch (m) {
+    case DiskFaultMode::kSlowFsync: return "slow-fsync";
+    case DiskFaultMode::kFsyncError: return "fsync-error";
+    case DiskFaultMode::kTornWrite: return "torn-write";
+    case DiskFaultMode::kLostWrite: return "lost-write";
+    case DiskFaultMode::kBitFlip: return "bit-flip";
+    case DiskFaultMode::kFullDisk: return "full-disk";
+  }
+  return "?";
+}
 const char* ToString(Replication r) {
   switch (r) {
     case Replication::kAsync: return "async";
@@ -139,6 +150,7 @@ struct Specs {
   ObjectSpec<EntryPoint> entry_point{"an entry point"};
   ObjectSpec<TrafficSpec> traffic{"traffic"};
   ObjectSpec<FailoverSpec> failover{"failover settings"};
+  ObjectSpec<BackupSpec> backups{"backup and point-in-time-restore settings"};
   ObjectSpec<WalletSpec> group_commit{"group commit"};
   ObjectSpec<WalletSpec> wallet{"the wallet"};
   ObjectSpec<Release> release{"a release"};
@@ -460,6 +472,20 @@ Specs::Specs() {
               "time of day at t=0 (default 18:00)")
       .List("entry_points", &TrafficSpec::entry_points, &entry_point, "where requests enter");
 
+  backups.Add("snapshot_interval", &BackupSpec::snapshot_interval, Duration(), "base backup period (default 1h)")
+      .Add("archive_interval", &BackupSpec::archive_interval, Duration(),
+           "log archiving period: the RPO of a restore (default 5m)")
+      .Add("restore_bandwidth", &BackupSpec::restore_bytes_per_s, Memory(),
+           "bytes per second a restore reads and replays (default 100M)")
+      .Add("kept", &BackupSpec::kept, Integer(1, 1000), "base backups retained (default 2)")
+      .Check([](const YAML::Node& n, BackupSpec& b, Ctx& ctx) {
+        if (b.snapshot_interval.us <= 0)
+          ctx.Error(n["snapshot_interval"], "found a zero snapshot_interval, expected a positive duration");
+        if (b.archive_interval.us <= 0)
+          ctx.Error(n["archive_interval"], "found a zero archive_interval, expected a positive duration");
+        if (b.restore_bytes_per_s <= 0)
+          ctx.Error(n["restore_bandwidth"], "found a zero restore_bandwidth, expected bytes per second");
+      });
   failover.Add("ttl", &FailoverSpec::ttl, Duration(), "leader lease (Patroni ttl, default 30s)")
       .Add("loop_wait", &FailoverSpec::loop_wait, Duration(), "HA loop period (default 10s)")
       .Add("retry_timeout", &FailoverSpec::retry_timeout, Duration(), "DCS retry timeout (default 10s)")
@@ -494,6 +520,7 @@ Specs::Specs() {
       .Add("sampling", &WalletSpec::sampling, Percent(), "share of players whose money really moves")
       .Add("retry_with_fresh_key", &WalletSpec::retry_with_fresh_key, Bool(),
            "anti-pattern: a client retry gets a new idempotency key")
+      .Object("backups", &WalletSpec::backups, &backups, "base backups, log archive, restore")
       .Check([](const YAML::Node& n, WalletSpec& w, Ctx& ctx) {
         if (!n["enabled"].IsDefined()) w.enabled = true;
         if (!w.enabled) return;
@@ -539,7 +566,7 @@ Specs::Specs() {
       .Add("mode", &Fault::mode,
            Enum<DiskFaultMode>({{"slow-fsync", DiskFaultMode::kSlowFsync}, {"fsync-error", DiskFaultMode::kFsyncError},
                                 {"torn-write", DiskFaultMode::kTornWrite}, {"lost-write", DiskFaultMode::kLostWrite},
-                                {"bit-flip", DiskFaultMode::kBitFlip}}),
+                                {"bit-flip", DiskFaultMode::kBitFlip}, {"full-disk", DiskFaultMode::kFullDisk}}),
            "disk-fault kind")
       .Add("slow_by", &Fault::slow_by, Duration(), "disk-fault slow-fsync: added latency")
       .Add("zones", &Fault::zones, NameList(), "partition: the two sides")

@@ -267,6 +267,15 @@ struct FailoverSpec {
   int64_t maximum_lag_on_failover_bytes = 1LL << 20;
 };
 
+// Backups and point-in-time recovery of the wallet (Postgres-style: base
+// backups plus archived log). The archive interval is the RPO of a restore.
+struct BackupSpec {
+  sim::Duration snapshot_interval = sim::Duration::Hours(1);
+  sim::Duration archive_interval = sim::Duration::Minutes(5);
+  int64_t restore_bytes_per_s = 100LL * 1000 * 1000;  // archive read + replay bandwidth
+  int64_t kept = 2;                                    // base backups retained
+};
+
 struct WalletSpec {
   bool enabled = false;
   std::string service = "wallet";       // the service whose pods front the ledger
@@ -281,6 +290,7 @@ struct WalletSpec {
   int64_t players = 100000;
   double sampling = 0.01;               // share of players whose money really moves
   bool retry_with_fresh_key = false;    // the anti-pattern: a retry gets a new key
+  BackupSpec backups;
 };
 
 enum class FaultType {
@@ -288,7 +298,7 @@ enum class FaultType {
   kDiskFault, kPartition, kPoolUpgrade
 };
 
-enum class DiskFaultMode { kSlowFsync, kFsyncError, kTornWrite, kLostWrite, kBitFlip };
+enum class DiskFaultMode { kSlowFsync, kFsyncError, kTornWrite, kLostWrite, kBitFlip, kFullDisk };
 
 // zone-outage `zone:` value naming the zone that hosts the wallet primary
 // when the fault fires (resolved then, so a rehearsal can aim at it).
@@ -358,6 +368,7 @@ const char* ToString(Fidelity f);
 const char* ToString(WorkloadKind k);
 const char* ToString(FaultType t);
 const char* ToString(Replication r);
+const char* ToString(DiskFaultMode m);
 const char* ToString(RolloutStrategy s);
 const char* ToString(CapacityType c);
 

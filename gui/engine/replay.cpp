@@ -8,17 +8,6 @@
 namespace rehearsal::gui {
 namespace {
 
-const char* DiskModeName(scenarios::DiskFaultMode m) {
-  switch (m) {
-    case scenarios::DiskFaultMode::kSlowFsync: return "slow-fsync";
-    case scenarios::DiskFaultMode::kFsyncError: return "fsync-error";
-    case scenarios::DiskFaultMode::kTornWrite: return "torn-write";
-    case scenarios::DiskFaultMode::kLostWrite: return "lost-write";
-    case scenarios::DiskFaultMode::kBitFlip: return "bit-flip";
-  }
-  return "slow-fsync";
-}
-
 std::string PercentText(double ratio) {
   char buf[64];
   std::snprintf(buf, sizeof buf, "%.10g%%", ratio * 100.0);
@@ -55,7 +44,7 @@ YAML::Node FaultNode(const scenarios::Fault& f) {
       break;
     case FaultType::kDiskFault:
       n["target"] = f.target;
-      n["mode"] = DiskModeName(f.mode);
+      n["mode"] = scenarios::ToString(f.mode);
       if (f.mode == scenarios::DiskFaultMode::kSlowFsync) n["slow_by"] = sim::FormatDuration(f.slow_by);
       break;
     case FaultType::kPartition: {

@@ -25,7 +25,7 @@ const std::vector<FaultType> kTypes = {FaultType::kZoneOutage,        FaultType:
 const std::vector<std::pair<const char*, scenarios::DiskFaultMode>> kModes = {
     {"slow-fsync", scenarios::DiskFaultMode::kSlowFsync}, {"fsync-error", scenarios::DiskFaultMode::kFsyncError},
     {"torn-write", scenarios::DiskFaultMode::kTornWrite}, {"lost-write", scenarios::DiskFaultMode::kLostWrite},
-    {"bit-flip", scenarios::DiskFaultMode::kBitFlip}};
+    {"bit-flip", scenarios::DiskFaultMode::kBitFlip}, {"full-disk", scenarios::DiskFaultMode::kFullDisk}};
 
 }  // namespace
 

@@ -71,14 +71,17 @@ void Kubelet::OnWatch(const WatchEvent& e) {
   }
 }
 
-void Kubelet::StartContainers(PodId id) {
+void Kubelet::MarkRunning(PodId id) {
   Pod& p = store_.mutable_pod(id);
-  Runtime& r = rt(id);
   p.started = true;
   p.phase = PodPhase::kRunning;
   p.started_at = sim_.now();
-  r.running_since = sim_.now();
-  r.stage = Stage::kProbing;
+  rt(id).running_since = sim_.now();
+}
+
+void Kubelet::StartContainers(PodId id) {
+  MarkRunning(id);
+  rt(id).stage = Stage::kProbing;
   store_.Notify(ObjectKind::kPod, id);
   ScheduleProbes(id);
 }
@@ -86,13 +89,9 @@ void Kubelet::StartContainers(PodId id) {
 // Already running when the rehearsal starts (ClusterConfig::warm_start):
 // Running, Ready and in the endpoints at t = 0.
 void Kubelet::StartWarm(PodId id) {
-  Pod& p = store_.mutable_pod(id);
-  Runtime& r = rt(id);
-  p.started = true;
-  p.phase = PodPhase::kRunning;
-  p.started_at = sim_.now();
-  r.running_since = sim_.now();
+  MarkRunning(id);
   ProbeSucceeded(id);
+  Runtime& r = rt(id);
   if (r.stage != Stage::kRunning) return;  // a liveness timer may have replaced it
   sim_.Cancel(r.endpoint_timer);
   if (!listeners_.empty()) AnnounceReady(id);

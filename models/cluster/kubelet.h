@@ -51,6 +51,7 @@ class Kubelet {
   void OnWatch(const WatchEvent& event);
   Runtime& rt(PodId pod);
   void SetTimer(PodId pod, sim::Duration delay, sim::EventKind kind, void (Kubelet::*fn)(PodId));
+  void MarkRunning(PodId pod);      // phase Running, started now
   void StartContainers(PodId pod);  // containers now running
   void StartWarm(PodId pod);        // running and Ready at t = 0 (warm start)
   void ProbeSucceeded(PodId pod);   // startup + readiness passed: Ready
