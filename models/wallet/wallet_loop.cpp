@@ -142,6 +142,8 @@ struct WalletLoop::Impl {
   // --- pods and engines
   Pod& AddPod(PodId pod, NodeId node, const std::string& zone, uint32_t slot);
   std::string MakeGenesisImage();
+  // Writes and flushes genesis_image as the pod's first base backup.
+  void InstallGenesis(Pod& e);
   we::EngineConfig EngineCfg(uint32_t slot, bool degraded, std::vector<uint32_t> replicas) const;
   std::vector<uint32_t> OtherSlots(uint32_t slot) const;
   std::vector<uint32_t> PrimaryOrder(const Pod& p) const;
@@ -375,6 +377,18 @@ Pod& WalletLoop::Impl::AddPod(PodId pod, NodeId node, const std::string& zone, u
 // house accounts per provider, the pools, and each sampled player's real and
 // bonus accounts with a first deposit (lognormal around initial_balance_minor).
 // Pods created with it were restored from the same base backup.
+void WalletLoop::Impl::InstallGenesis(Pod& e) {
+  we::IoRequest w;
+  w.kind = we::IoKind::kWrite;
+  w.file = we::SnapshotName(1);
+  w.bytes = genesis_image;
+  e.disk->Execute(w);
+  we::IoRequest f;
+  f.kind = we::IoKind::kFlush;
+  f.file = w.file;
+  e.disk->Execute(f);
+}
+
 std::string WalletLoop::Impl::MakeGenesisImage() {
   std::vector<we::Op> ops;
   const uint32_t cur = cfg.currency;
@@ -1639,15 +1653,7 @@ void WalletLoop::StartStandalone() {
                        im.cfg.zones[static_cast<size_t>(i) % im.cfg.zones.size()],
                        static_cast<uint32_t>(i));
     // Every pod is restored from the same base backup (the genesis snapshot).
-    we::IoRequest w;
-    w.kind = we::IoKind::kWrite;
-    w.file = we::SnapshotName(1);
-    w.bytes = im.genesis_image;
-    e.disk->Execute(w);
-    we::IoRequest f;
-    f.kind = we::IoKind::kFlush;
-    f.file = w.file;
-    e.disk->Execute(f);
+    im.InstallGenesis(e);
     e.role = Role::kStandby;
   }
   for (auto& e : im.pods) {
@@ -1698,15 +1704,7 @@ void WalletLoop::OnEndpointChange(const EndpointInfo& endpoint, EndpointChange c
       if (im.primary < 0 && im.failovers.empty() && im.pods.size() == 1) {
         // The first pod bootstraps the cluster from the genesis base backup.
         im.genesis_image = im.MakeGenesisImage();
-        we::IoRequest w;
-        w.kind = we::IoKind::kWrite;
-        w.file = we::SnapshotName(1);
-        w.bytes = im.genesis_image;
-        e.disk->Execute(w);
-        we::IoRequest f;
-        f.kind = we::IoKind::kFlush;
-        f.file = w.file;
-        e.disk->Execute(f);
+        im.InstallGenesis(e);
         e.role = Role::kPrimary;
         im.lease_expiry = im.sim.now() + im.cfg.failover.ttl;
         RH_ASSERT(im.StartEngine(e, we::Role::kPrimary, im.term, im.NeedsDegrade(e)));
