@@ -75,7 +75,7 @@ Engine::Engine(EngineConfig config, Role role, uint64_t term, RecoveryResult rec
     if (role == Role::kPrimary && config_.track_acked_ops)
       acked_.push_back({r.seq, r.checksum, 0, std::move(r.op_ids), std::move(r.op_timestamps)});
   }
-  checksums_[last_seq_] = last_checksum_;
+  checksums_.Put(last_seq_, last_checksum_);
   for (uint32_t id : config_.replicas) {
     ReplicaProgress p;
     p.node = id;
@@ -85,8 +85,16 @@ Engine::Engine(EngineConfig config, Role role, uint64_t term, RecoveryResult rec
   if (role == Role::kPrimary) acked_frontier_ts_ = ledger_.last_timestamp();
   if (recovered.truncate_at) {
     truncate_pending_ = true;
-    Emit(IoKind::kTruncate, SegmentName(log_gen_), *recovered.truncate_at, {}, IoPurpose::kTruncate);
+    Emit(IoKind::kTruncate, LogName(log_gen_), *recovered.truncate_at, {}, IoPurpose::kTruncate);
   }
+}
+
+const std::string& Engine::LogName(uint64_t gen) {
+  if (gen != log_name_gen_) {
+    log_name_ = SegmentName(gen);
+    log_name_gen_ = gen;
+  }
+  return log_name_;
 }
 
 void Engine::TakeOutputs(Outputs* out) {
@@ -109,7 +117,7 @@ uint64_t Engine::Emit(IoKind kind, std::string file, uint64_t offset, std::strin
   p.seq = seq;
   p.gen = gen;
   p.install = install;
-  io_pending_.emplace(req.id, p);
+  io_pending_.emplace_back(req.id, p);
   out_.io.push_back(std::move(req));
   return next_io_id_ - 1;
 }
@@ -159,7 +167,8 @@ void Engine::Tick(uint64_t now_us) {
 void Engine::CloseBatch() {
   if (batch_requests_.empty()) return;
   const uint64_t ts = std::max(ledger_.last_timestamp() + 1, now_us_ * 1000);
-  std::vector<OpReply> results(batch_ops_.size());
+  std::vector<OpReply>& results = results_scratch_;  // reused: no allocation per batch
+  results.assign(batch_ops_.size(), OpReply{});
   ledger_.ApplyBatch(batch_ops_, ts, results.data());
   const uint64_t seq = last_seq_ + 1;
   std::string bytes;
@@ -205,21 +214,21 @@ void Engine::FreshOps(std::span<const Op> ops, std::span<const OpReply> replies,
 }
 
 void Engine::RememberRecord(uint64_t seq, uint64_t checksum, const std::string* bytes) {
-  checksums_[seq] = checksum;
-  while (checksums_.size() > config_.record_cache_max * 64) checksums_.erase(checksums_.begin());
+  checksums_.Put(seq, checksum);
+  while (checksums_.size() > config_.record_cache_max * 64) checksums_.PopFront();
   // A primary without replicas never ships records: keeping copies of its
   // batches (up to record_cache_max of them, ~1 MB each at 8k ops) would only
   // cost a copy per batch and gigabytes of memory in a long-running wallet.
   if (bytes && (role_ != Role::kPrimary || !replicas_.empty())) {
-    record_cache_[seq] = {checksum, *bytes};
-    while (record_cache_.size() > config_.record_cache_max) record_cache_.erase(record_cache_.begin());
+    record_cache_.Put(seq, {checksum, *bytes});
+    while (record_cache_.size() > config_.record_cache_max) record_cache_.PopFront();
   }
 }
 
 uint64_t Engine::ChecksumAt(uint64_t seq) const {
   if (seq == 0) return 0;
-  auto it = checksums_.find(seq);
-  return it == checksums_.end() ? 0 : it->second;
+  const uint64_t* c = checksums_.Find(seq);
+  return c ? *c : 0;
 }
 
 // --------------------------------------------------------------- the log ---
@@ -246,7 +255,7 @@ void Engine::PumpLog() {
   const uint64_t seq = write_queue_.back().first;
   write_queue_.clear();
   const uint64_t size = bytes.size();
-  Emit(IoKind::kWrite, SegmentName(log_gen_), log_offset_, std::move(bytes), IoPurpose::kLogWrite,
+  Emit(IoKind::kWrite, LogName(log_gen_), log_offset_, std::move(bytes), IoPurpose::kLogWrite,
        seq, log_gen_);
   log_offset_ += size;
   write_in_flight_ = true;
@@ -254,7 +263,8 @@ void Engine::PumpLog() {
 
 void Engine::OnIoComplete(uint64_t now_us, const IoCompletion& c) {
   now_us_ = std::max(now_us_, now_us);
-  auto it = io_pending_.find(c.id);
+  auto it = std::find_if(io_pending_.begin(), io_pending_.end(),
+                         [&](const auto& e) { return e.first == c.id; });
   WE_ASSERT(it != io_pending_.end());
   const IoPending p = it->second;
   io_pending_.erase(it);
@@ -267,7 +277,7 @@ void Engine::OnIoComplete(uint64_t now_us, const IoCompletion& c) {
              ReplyStatus::kStorageFailed);
         return;
       }
-      Emit(IoKind::kFlush, SegmentName(p.gen), 0, {}, IoPurpose::kLogFlush, p.seq, p.gen);
+      Emit(IoKind::kFlush, LogName(p.gen), 0, {}, IoPurpose::kLogFlush, p.seq, p.gen);
       return;
     case IoPurpose::kLogFlush:
       if (!ok) {
@@ -445,8 +455,8 @@ void Engine::SendAppend(ReplicaProgress& r, uint64_t seq) {
   m.commit_seq = commit_seq_;
   for (size_t i = 0; i < replicas_.size(); ++i)
     if (&replicas_[i] == &r) m.sync_standby = config_.mode == ReplicationMode::kSync && i < config_.k;
-  auto it = record_cache_.find(seq);
-  if (it == record_cache_.end()) {
+  const std::pair<uint64_t, std::string>* cached = record_cache_.Find(seq);
+  if (!cached) {
     // Too far behind (or diverged): ship the whole state.
     m.kind = MsgKind::kInstallSnapshot;
     m.seq = last_seq_;
@@ -460,8 +470,8 @@ void Engine::SendAppend(ReplicaProgress& r, uint64_t seq) {
   }
   m.kind = MsgKind::kAppend;
   m.seq = seq;
-  m.checksum = it->second.first;
-  m.payload = it->second.second;
+  m.checksum = cached->first;
+  m.payload = cached->second;
   r.next_seq = std::max(r.next_seq, seq + 1);
   out_.messages.push_back(std::move(m));
 }
@@ -541,7 +551,8 @@ void Engine::OnAppend(const Message& m) {
     SendToPrimary(m.from, false);
     return;
   }
-  std::vector<Op> ops(v.body.size() / sizeof(Op));
+  std::vector<Op>& ops = ops_scratch_;  // reused buffers: no allocation per record
+  ops.resize(v.body.size() / sizeof(Op));
   std::memcpy(ops.data(), v.body.data(), v.body.size());
   if (!ops.empty()) {
     if (h.timestamp <= ledger_.last_timestamp()) {
@@ -549,7 +560,8 @@ void Engine::OnAppend(const Message& m) {
            ReplyStatus::kNotPrimary);
       return;
     }
-    std::vector<OpReply> replies(ops.size());
+    std::vector<OpReply>& replies = results_scratch_;
+    replies.assign(ops.size(), OpReply{});
     ledger_.ApplyBatch(ops, h.timestamp, replies.data());
     if (config_.track_acked_ops) {
       AckedRecord a{h.seq, h.header_checksum, 0, {}, {}};
@@ -580,7 +592,7 @@ void Engine::OnAppendAck(const Message& m) {
   // An install lost on the way is sent again after a few heartbeats.
   if (r->installing && now_us_ - r->install_sent_us > 4 * config_.heartbeat_us) r->installing = false;
   const bool matches = m.seq <= last_seq_ && ChecksumAt(m.seq) == m.checksum &&
-                       (m.seq == 0 || checksums_.count(m.seq));
+                       (m.seq == 0 || checksums_.Contains(m.seq));
   if (matches) {
     r->durable_seq = std::max(r->durable_seq, std::min(m.durable_seq, m.seq));
     if (r->installing && m.ok) r->installing = false;
@@ -617,7 +629,7 @@ void Engine::OnInstallSnapshot(const Message& m) {
   checksums_.clear();
   record_cache_.clear();
   applied_.clear();
-  checksums_[last_seq_] = last_checksum_;
+  checksums_.Put(last_seq_, last_checksum_);
   write_queue_.clear();
   installing_ = true;
   durable_seq_ = 0;
@@ -719,7 +731,7 @@ PromotionLoss Engine::ComputePromotionLoss(const Engine& old_primary, const Engi
     const bool held = a.seq <= promoted.last_seq_ &&
                       (promoted.ChecksumAt(a.seq) == a.checksum ||
                        (promoted.ChecksumAt(a.seq) == 0 && !promoted.checksums_.empty() &&
-                        a.seq < promoted.checksums_.begin()->first));
+                        a.seq < promoted.checksums_.front_seq()));
     if (held) continue;
     ++loss.lost_records;
     if (a.ack_us != 0 && loss.first_lost_ack_us == 0) loss.first_lost_ack_us = a.ack_us;

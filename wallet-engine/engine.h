@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "wallet-engine/ledger.h"
+#include "wallet-engine/seq_window.h"
 #include "wallet-engine/wal.h"
 
 namespace wallet {
@@ -326,8 +327,8 @@ class Engine {
   std::deque<HeldRecord> held_;
   std::vector<AckedRecord> acked_;
   uint64_t acked_frontier_ts_ = 0;  // every op up to this timestamp may have been acknowledged
-  std::map<uint64_t, std::pair<uint64_t, std::string>> record_cache_;  // seq -> (checksum, bytes)
-  std::map<uint64_t, uint64_t> checksums_;  // seq -> checksum (bounded by record_cache_max * 64)
+  SeqWindow<std::pair<uint64_t, std::string>> record_cache_;  // seq -> (checksum, bytes)
+  SeqWindow<uint64_t> checksums_;  // seq -> checksum (bounded by record_cache_max * 64)
   std::map<uint64_t, AckedRecord> applied_;  // replica: fresh ops per record (track_acked_ops)
   std::vector<ReplicaProgress> replicas_;
   uint64_t last_heartbeat_us_ = 0;
@@ -338,7 +339,13 @@ class Engine {
   std::string pending_install_;  // snapshot image being persisted
 
   uint64_t next_io_id_ = 1;
-  std::map<uint64_t, IoPending> io_pending_;
+  std::vector<std::pair<uint64_t, IoPending>> io_pending_;  // by io id, oldest first (a few at most)
+  // The current log segment's file name (formatted once per segment).
+  const std::string& LogName(uint64_t gen);
+  uint64_t log_name_gen_ = UINT64_MAX;
+  std::string log_name_;
+  std::vector<OpReply> results_scratch_;  // CloseBatch / OnAppend: ledger results
+  std::vector<Op> ops_scratch_;           // OnAppend: the record's ops
 };
 
 }  // namespace wallet

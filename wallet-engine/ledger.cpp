@@ -869,6 +869,15 @@ void Ledger::PruneRetention(uint64_t ts) {
     entries_.pop_front();
     ++entries_base_;
   }
+  // The next candidate is pruned by a coming batch: with small batches (one
+  // op each in the simulator) its index slots are cold DRAM lines by then, so
+  // start loading them now (performance only).
+  if (prune_cursor_ < entries_base_ + entries_.size()) {
+    const IndexEntry& next = EntryAt(prune_cursor_);
+    entry_index_.Prefetch(next.body.id);
+    if (next.state == EntryState::kBetApplied)
+      round_index_.Prefetch(RoundKey(next.body.provider, next.body.round_id));
+  }
 }
 
 void Ledger::PruneRound(uint32_t provider, const Id128& round_id) {

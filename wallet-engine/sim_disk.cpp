@@ -1,12 +1,24 @@
 #include "wallet-engine/sim_disk.h"
 
 #include <algorithm>
+#include <atomic>
 
 namespace wallet {
 
-void SimDisk::ApplyWrite(std::string* data, uint64_t offset, std::string_view bytes) {
-  if (data->size() < offset + bytes.size()) data->resize(offset + bytes.size(), '\0');
-  std::memcpy(data->data() + offset, bytes.data(), bytes.size());
+uint64_t SimDisk::NewLineage() {
+  static std::atomic<uint64_t> next{1};
+  return next.fetch_add(1, std::memory_order_relaxed);
+}
+
+void SimDisk::ApplyWrite(File* f, uint64_t offset, std::string_view bytes) {
+  std::string& data = f->durable;
+  if (offset == data.size()) {  // the log's usual case: an append
+    data.append(bytes);
+    return;
+  }
+  if (offset < data.size() && !bytes.empty()) f->lineage = NewLineage();
+  if (data.size() < offset + bytes.size()) data.resize(offset + bytes.size(), '\0');
+  std::memcpy(data.data() + offset, bytes.data(), bytes.size());
 }
 
 uint64_t SimDisk::UsedBytes() const {
@@ -18,17 +30,18 @@ uint64_t SimDisk::UsedBytes() const {
   return used;
 }
 
-IoCompletion SimDisk::Execute(const IoRequest& req) {
+IoCompletion SimDisk::Execute(IoRequest req) {
   IoCompletion c{req.id, IoStatus::kOk};
   switch (req.kind) {
     case IoKind::kWrite: {
-      if (UsedBytes() + req.bytes.size() > faults_.capacity_bytes) {
+      if (faults_.capacity_bytes != UINT64_MAX &&
+          UsedBytes() + req.bytes.size() > faults_.capacity_bytes) {
         c.status = IoStatus::kNoSpace;
         return c;
       }
       PendingWrite w;
       w.offset = req.offset;
-      w.bytes = req.bytes;
+      w.bytes = std::move(req.bytes);
       if (faults_.lost_write_ppm && rng_.Below(1'000'000) < faults_.lost_write_ppm) {
         w.lost = true;
         ++log_.lost_writes;
@@ -57,9 +70,9 @@ IoCompletion SimDisk::Execute(const IoRequest& req) {
         } else if (w.misdirected) {
           if (f.durable.size() < w.offset + w.bytes.size())
             f.durable.resize(w.offset + w.bytes.size(), '\0');
-          ApplyWrite(&f.durable, w.offset + faults_.misdirect_bytes, w.bytes);
+          ApplyWrite(&f, w.offset + faults_.misdirect_bytes, w.bytes);
         } else {
-          ApplyWrite(&f.durable, w.offset, w.bytes);
+          ApplyWrite(&f, w.offset, w.bytes);
         }
       }
       f.pending.clear();
@@ -88,7 +101,10 @@ IoCompletion SimDisk::Execute(const IoRequest& req) {
     case IoKind::kTruncate: {
       File& f = files_[req.file];
       WE_ASSERT(f.pending.empty());
-      if (f.durable.size() > req.offset) f.durable.resize(req.offset);
+      if (f.durable.size() > req.offset) {
+        f.durable.resize(req.offset);
+        f.lineage = NewLineage();
+      }
       return c;
     }
   }
@@ -110,13 +126,11 @@ void SimDisk::Crash() {
       } else if (roll == 1 && w.bytes.size() > 512) {
         const uint64_t sectors = w.bytes.size() / 512;
         const uint64_t keep = rng_.Below(sectors) * 512;  // a strict prefix
-        const uint64_t end = w.offset + keep;
-        if (f.durable.size() < end) f.durable.resize(end, '\0');
-        std::memcpy(f.durable.data() + w.offset, w.bytes.data(), keep);
+        ApplyWrite(&f, w.offset, std::string_view(w.bytes).substr(0, keep));
         ++log_.torn_writes;
         cut = true;
       } else {
-        ApplyWrite(&f.durable, w.offset, w.bytes);
+        ApplyWrite(&f, w.offset, w.bytes);
       }
     }
     f.pending.clear();
@@ -151,6 +165,7 @@ void SimDisk::FlipBit(const std::string& file, uint64_t offset, int bit) {
   File& f = files_.at(file);
   WE_ASSERT(offset < f.durable.size());
   f.durable[offset] = static_cast<char>(f.durable[offset] ^ (1 << bit));
+  f.lineage = NewLineage();
   ++log_.bit_flips;
 }
 

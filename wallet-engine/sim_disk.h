@@ -48,13 +48,25 @@ class SimDisk {
  public:
   explicit SimDisk(uint64_t seed, DiskFaults faults = {}) : rng_(seed), faults_(faults) {}
 
-  // Executes one request now and returns its completion.
-  IoCompletion Execute(const IoRequest& request);
+  // Executes one request now and returns its completion (pass an rvalue to
+  // hand over a write's bytes without a copy).
+  IoCompletion Execute(IoRequest request);
   // Power loss: unflushed writes are kept, dropped or torn; unflushed renames
   // may be undone. The durable image stays.
   void Crash();
   // Durable contents (what a restart reads).
   DirImage Image() const;
+  // The durable contents without copying them: fn(name, bytes, lineage) per
+  // file, in name order (the files Image() lists). `lineage` identifies the
+  // file's content history: it is unique among all SimDisks of the process
+  // and changes whenever bytes already durable change (overwrite, truncation,
+  // bit flip, another file renamed over it); only appends keep it. So a copy
+  // of (name, lineage, n bytes) taken earlier is still a prefix of the file
+  // while its lineage is unchanged: a backup only copies the new tail.
+  template <typename Fn>
+  void ForEachDurable(Fn&& fn) const {
+    for (const auto& [name, f] : files_) fn(name, std::string_view(f.durable), f.lineage);
+  }
   // Flips one bit of a durable file at rest. REQUIRES: the file exists and
   // offset < its size.
   void FlipBit(const std::string& file, uint64_t offset, int bit);
@@ -74,8 +86,13 @@ class SimDisk {
   struct File {
     std::string durable;
     std::vector<PendingWrite> pending;
+    uint64_t lineage = NewLineage();
   };
-  static void ApplyWrite(std::string* data, uint64_t offset, std::string_view bytes);
+  // Process-wide unique (an identity token only: never hashed, never ordered).
+  static uint64_t NewLineage();
+  // Writes bytes at offset (zero-filling a gap); a write below the current
+  // end changes the lineage.
+  static void ApplyWrite(File* f, uint64_t offset, std::string_view bytes);
 
   Rng rng_;
   DiskFaults faults_;

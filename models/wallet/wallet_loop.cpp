@@ -8,6 +8,7 @@
 #include <limits>
 #include <map>
 #include <set>
+#include <string_view>
 #include <unordered_map>
 #include <utility>
 
@@ -134,6 +135,39 @@ we::ReplicationMode EngineMode(ReplicationMode m) {
 
 uint64_t Us(sim::Time t) { return static_cast<uint64_t>(t.us); }
 
+// Values carried by kernel events that do not fit an event's inline capture
+// (a replication message, a reply): parked here and fetched by index, so an
+// event costs no heap allocation for them. Slots are reused (LIFO free list);
+// indexes never reach results.
+template <typename T>
+class Parking {
+ public:
+  uint32_t Park(T value) {
+    if (free_.empty()) {
+      items_.push_back(std::move(value));
+      return static_cast<uint32_t>(items_.size() - 1);
+    }
+    const uint32_t i = free_.back();
+    free_.pop_back();
+    items_[i] = std::move(value);
+    return i;
+  }
+  T Fetch(uint32_t i) {
+    T value = std::move(items_[i]);
+    free_.push_back(i);
+    return value;
+  }
+
+ private:
+  std::vector<T> items_;
+  std::vector<uint32_t> free_;
+};
+
+struct ParkedReply {
+  we::Id128 id;
+  we::OpReply reply;
+};
+
 }  // namespace
 
 struct WalletLoop::Impl {
@@ -240,6 +274,10 @@ struct WalletLoop::Impl {
   std::vector<PartitionWindow> partitions;
   std::vector<std::string> zone_names;
   std::string genesis_image;
+  we::Outputs drain_out;  // Drain's buffer (Drain is never re-entered)
+  Parking<we::Message> parked_messages;  // replication messages on the links
+  Parking<ParkedReply> parked_replies;   // acknowledgements on their way to providers
+  bool draining = false;
 
   int32_t primary = -1;
   int32_t routed = -1;
@@ -279,6 +317,7 @@ struct WalletLoop::Impl {
 
   // Backup archive: snapshots and log segments copied from the primary.
   we::DirImage archive;
+  std::map<std::string, uint64_t> archive_lineage;  // SimDisk lineage of each copied file
   sim::Time archived_at = sim::Time::Max();
   uint64_t archive_bytes = 0;
 };
@@ -530,7 +569,11 @@ void WalletLoop::Impl::BecomeLeader(Pod& p) {
 // takes its pod down (the process exits; the disk survives).
 void WalletLoop::Impl::Drain(Pod& p) {
   if (!p.engine) return;
-  we::Outputs out;
+  // One buffer for every drain: TakeOutputs swaps, so the engine gets the
+  // emptied vectors back with their capacity (no allocation per output).
+  we::Outputs& out = drain_out;
+  RH_ASSERT(!draining);
+  draining = true;
   p.engine->TakeOutputs(&out);
   for (auto& io : out.io) p.io.push_back(std::move(io));
   // The engine's catch-up loop may emit the same whole-state install once per
@@ -549,6 +592,7 @@ void WalletLoop::Impl::Drain(Pod& p) {
     SendMessage(p, std::move(m));
   }
   for (auto& r : out.replies) OnReply(p, r);
+  draining = false;
   PumpIo(p);
   if (p.engine->role() == we::Role::kFailed && p.role != Role::kDead) {
     const int32_t o = p.ordinal;
@@ -614,10 +658,11 @@ void WalletLoop::Impl::OnIoDone(int32_t o, uint64_t epoch) {
     faults.fsync_error_ppm = 1'000'000;
     p.fail_next_flush = false;
   }
-  const we::IoCompletion c = p.disk->Execute(req);
+  const we::IoKind kind = req.kind;
+  const we::IoCompletion c = p.disk->Execute(std::move(req));
   faults.lost_write_ppm = lost;
   faults.fsync_error_ppm = fsync;
-  if (c.status == we::IoStatus::kOk && req.kind == we::IoKind::kFlushDir && p.role == Role::kPrimary)
+  if (c.status == we::IoStatus::kOk && kind == we::IoKind::kFlushDir && p.role == Role::kPrimary)
     ++stats.snapshots;
   p.engine->OnIoComplete(Us(sim.now()), c);
   Drain(p);
@@ -655,20 +700,21 @@ void WalletLoop::Impl::SendMessage(Pod& from, we::Message m) {
   const sim::Time at = LinkArrival(from, P(to), bytes);
   const int32_t f = from.ordinal;
   const uint64_t net_epoch = from.net_epoch;
-  auto msg = std::make_shared<we::Message>(std::move(m));
-  sim.Schedule(at, k_net, static_cast<uint64_t>(to), [this, f, net_epoch, to, msg] {
+  const uint32_t slot = parked_messages.Park(std::move(m));
+  sim.Schedule(at, k_net, static_cast<uint64_t>(to), [this, f, net_epoch, to, slot] {
+    const we::Message msg = parked_messages.Fetch(slot);
     if (P(f).net_epoch != net_epoch) return;
     Pod& q = P(to);
     if (q.role == Role::kDead || !q.engine) return;
-    if (msg->kind == we::MsgKind::kInstallSnapshot) {
+    if (msg.kind == we::MsgKind::kInstallSnapshot) {
       ++stats.reseeds;
       sim.recorder().Log(sim.now(), "WalletReseed", "pod/" + PodName(cfg.service, to),
                          "snapshot install from " + PodName(cfg.service, f) + " at seq " +
-                             std::to_string(msg->seq) + " (" + std::to_string(msg->payload.size()) +
+                             std::to_string(msg.seq) + " (" + std::to_string(msg.payload.size()) +
                              " bytes), engine at seq " + std::to_string(q.engine->last_seq()));
     }
-    if (msg->term < q.engine->term()) ++stats.fenced_messages;
-    q.engine->OnMessage(Us(sim.now()), *msg);
+    if (msg.term < q.engine->term()) ++stats.fenced_messages;
+    q.engine->OnMessage(Us(sim.now()), msg);
     Drain(q);
   });
 }
@@ -739,9 +785,11 @@ void WalletLoop::Impl::OnReply(Pod& p, we::Reply& r) {
   }
   const uint64_t call = tag.call;
   const uint32_t attempt = tag.attempt;
-  auto res = std::make_shared<std::pair<we::Id128, we::OpReply>>(tag.id, r.results[0]);
-  sim.ScheduleIn(cfg.client_latency, k_reply, call,
-                 [this, call, attempt, res] { DeliverReply(call, attempt, res->first, res->second); });
+  const uint32_t slot = parked_replies.Park({tag.id, r.results[0]});
+  sim.ScheduleIn(cfg.client_latency, k_reply, call, [this, call, attempt, slot] {
+    const ParkedReply res = parked_replies.Fetch(slot);
+    DeliverReply(call, attempt, res.id, res.reply);
+  });
 }
 
 void WalletLoop::Impl::DeliverReply(uint64_t call, uint32_t attempt, we::Id128 id,
@@ -1564,26 +1612,40 @@ void WalletLoop::Impl::TakeSnapshot() {
 // never reads them.
 void WalletLoop::Impl::Archive() {
   if (primary < 0 || !P(primary).disk) return;
-  const we::DirImage image = P(primary).disk->Image();
-  for (const auto& [name, bytes] : image) {
-    uint64_t gen = 0;
-    if (we::ParseSnapshotName(name, &gen) || we::ParseSegmentName(name, &gen)) archive[name] = bytes;
-  }
+  const we::SimDisk& disk = *P(primary).disk;
+  // The archive keeps the newest `backups_kept` snapshots of (archive +
+  // primary) and the log from the oldest of them on; files older than that
+  // floor are neither copied nor kept.
   std::vector<uint64_t> snaps;
-  for (const auto& [name, bytes] : archive) {
+  auto add_snapshot = [&](const std::string& name) {
     uint64_t gen = 0;
-    if (we::ParseSnapshotName(name, &gen)) snaps.push_back(gen);
-  }
+    if (we::ParseSnapshotName(name, &gen) && std::find(snaps.begin(), snaps.end(), gen) == snaps.end())
+      snaps.push_back(gen);
+  };
+  for (const auto& [name, bytes] : archive) add_snapshot(name);
+  disk.ForEachDurable([&](const std::string& name, std::string_view, uint64_t) { add_snapshot(name); });
   std::sort(snaps.rbegin(), snaps.rend());
   const size_t keep = static_cast<size_t>(std::max(1, cfg.backups_kept));
-  if (snaps.size() > keep) {
-    const uint64_t floor = snaps[keep - 1];
-    for (auto it = archive.begin(); it != archive.end();) {
-      uint64_t gen = 0;
-      const bool old = (we::ParseSnapshotName(it->first, &gen) || we::ParseSegmentName(it->first, &gen)) &&
-                       gen < floor;
-      it = old ? archive.erase(it) : std::next(it);
-    }
+  const uint64_t floor = snaps.size() > keep ? snaps[keep - 1] : 0;
+  auto archived_gen = [](const std::string& name, uint64_t* gen) {
+    return we::ParseSnapshotName(name, gen) || we::ParseSegmentName(name, gen);
+  };
+  // Incremental: a file whose lineage is unchanged since the last copy only
+  // grew (the log), so only its new tail is copied.
+  disk.ForEachDurable([&](const std::string& name, std::string_view bytes, uint64_t lineage) {
+    uint64_t gen = 0;
+    if (!archived_gen(name, &gen) || gen < floor) return;
+    std::string& copy = archive[name];
+    uint64_t& copied = archive_lineage[name];
+    if (copied == lineage && copy.size() <= bytes.size()) copy.append(bytes.substr(copy.size()));
+    else copy.assign(bytes);
+    copied = lineage;
+  });
+  for (auto it = archive.begin(); it != archive.end();) {
+    uint64_t gen = 0;
+    const bool old = archived_gen(it->first, &gen) && gen < floor;
+    if (old) archive_lineage.erase(it->first);
+    it = old ? archive.erase(it) : std::next(it);
   }
   archive_bytes = 0;
   for (const auto& [name, bytes] : archive) archive_bytes += bytes.size();
@@ -1594,23 +1656,22 @@ void WalletLoop::Impl::Archive() {
     // Only a newly published snapshot makes older segments obsolete.
     if (p->engine->snapshots_published() == p->trimmed_at_snapshots) continue;
     p->trimmed_at_snapshots = p->engine->snapshots_published();
-    const we::DirImage img = p->disk->Image();
     std::vector<uint64_t> own;
-    for (const auto& [name, bytes] : img) {
+    std::vector<std::pair<uint64_t, std::string>> segments;  // non-empty ones
+    p->disk->ForEachDurable([&](const std::string& name, std::string_view bytes, uint64_t) {
       uint64_t gen = 0;
       if (we::ParseSnapshotName(name, &gen)) own.push_back(gen);
-    }
+      else if (we::ParseSegmentName(name, &gen) && !bytes.empty()) segments.emplace_back(gen, name);
+    });
     if (own.size() < 2) continue;
     std::sort(own.rbegin(), own.rend());
-    for (const auto& [name, bytes] : img) {
-      uint64_t gen = 0;
-      if (we::ParseSegmentName(name, &gen) && gen < own[1] && !bytes.empty()) {
-        we::IoRequest t;
-        t.kind = we::IoKind::kTruncate;
-        t.file = name;
-        t.offset = 0;
-        p->disk->Execute(t);
-      }
+    for (const auto& [gen, name] : segments) {
+      if (gen >= own[1]) continue;
+      we::IoRequest t;
+      t.kind = we::IoKind::kTruncate;
+      t.file = name;
+      t.offset = 0;
+      p->disk->Execute(t);
     }
   }
 }
