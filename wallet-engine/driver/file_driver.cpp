@@ -53,16 +53,9 @@ IoCompletion FileDriver::Execute(const IoRequest& req) {
       }
       return c;
     }
-    case IoKind::kFlush: {
-      const int fd = Fd(req.file);
-      if (fd < 0) return fail(errno);
-      const uint64_t t0 = DriverNowUs();
-      const bool is_new = req.offset == 0;
-      if (::fdatasync(fd) != 0) return fail(errno);
-      fsync_us_.push_back(DriverNowUs() - t0);
-      (void)is_new;
-      return c;
-    }
+    case IoKind::kFlush:
+    case IoKind::kFlushDir:
+      return RunSync(BeginSync(req));
     case IoKind::kRename: {
       const std::string from = dir_ + "/" + req.file;
       const std::string to = dir_ + "/" + req.target;
@@ -74,15 +67,6 @@ IoCompletion FileDriver::Execute(const IoRequest& req) {
       if (::rename(from.c_str(), to.c_str()) != 0) return fail(errno);
       return c;
     }
-    case IoKind::kFlushDir: {
-      const int fd = ::open(dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-      if (fd < 0) return fail(errno);
-      const int rc = ::fsync(fd);
-      const int err = errno;
-      ::close(fd);
-      if (rc != 0) return fail(err);
-      return c;
-    }
     case IoKind::kTruncate: {
       const int fd = Fd(req.file);
       if (fd < 0) return fail(errno);
@@ -92,6 +76,44 @@ IoCompletion FileDriver::Execute(const IoRequest& req) {
     }
   }
   return c;
+}
+
+FileDriver::Sync FileDriver::BeginSync(const IoRequest& req) {
+  WE_ASSERT(IsSync(req.kind));
+  Sync s{req.id, req.kind, req.file};
+  s.fd = req.kind == IoKind::kFlush ? Fd(req.file)
+                                    : ::open(dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (s.fd < 0) s.open_errno = errno;
+  return s;
+}
+
+IoCompletion FileDriver::RunSync(const Sync& s) {
+  IoCompletion c{s.id, IoStatus::kOk};
+  if (s.fd < 0) {
+    c.status = s.open_errno == ENOSPC ? IoStatus::kNoSpace : IoStatus::kError;
+    return c;
+  }
+  if (s.kind == IoKind::kFlushDir) {
+    const int rc = ::fsync(s.fd);
+    const int err = errno;
+    ::close(s.fd);
+    if (rc != 0) c.status = err == ENOSPC ? IoStatus::kNoSpace : IoStatus::kError;
+    return c;
+  }
+  const uint64_t t0 = DriverNowUs();
+  if (::fdatasync(s.fd) != 0) {
+    c.status = errno == ENOSPC ? IoStatus::kNoSpace : IoStatus::kError;
+    return c;
+  }
+  const uint64_t t1 = DriverNowUs();
+  std::lock_guard<std::mutex> lock(fsync_mu_);
+  fsyncs_.push_back({t0, t1});
+  return c;
+}
+
+std::vector<FileDriver::Interval> FileDriver::FsyncIntervals() const {
+  std::lock_guard<std::mutex> lock(fsync_mu_);
+  return fsyncs_;
 }
 
 bool FileDriver::ReadDir(const std::string& dir, DirImage* image, std::string* error) {
@@ -132,7 +154,8 @@ bool FileDriver::ReadDir(const std::string& dir, DirImage* image, std::string* e
 
 std::unique_ptr<DurableWallet> DurableWallet::Open(const std::string& dir, EngineConfig config,
                                                    std::string* error,
-                                                   RecoveryResult* recovery_out) {
+                                                   RecoveryResult* recovery_out,
+                                                   FlushObserver flush_observer) {
   ::mkdir(dir.c_str(), 0755);
   DirImage image;
   if (!FileDriver::ReadDir(dir, &image, error)) return nullptr;
@@ -154,13 +177,21 @@ std::unique_ptr<DurableWallet> DurableWallet::Open(const std::string& dir, Engin
     recovery_out->snapshot_gen = r.snapshot_gen;
   }
   config.track_acked_ops = false;
+  // Every request is applied and encoded the moment it arrives (a batch of
+  // its own, closed at once), also while a flush is in flight; the engine
+  // queues such records and writes them together when the flush returns.
+  config.batch_delay_us = 0;
   config.close_batch_when_log_idle = true;
-  return std::unique_ptr<DurableWallet>(new DurableWallet(dir, std::move(config), std::move(r)));
+  return std::unique_ptr<DurableWallet>(
+      new DurableWallet(dir, std::move(config), std::move(r), std::move(flush_observer)));
 }
 
-DurableWallet::DurableWallet(std::string dir, EngineConfig config, RecoveryResult recovered)
+DurableWallet::DurableWallet(std::string dir, EngineConfig config, RecoveryResult recovered,
+                             FlushObserver flush_observer)
     : driver_(std::move(dir)),
-      engine_(std::move(config), Role::kPrimary, recovered.last_term, std::move(recovered)) {
+      engine_(std::move(config), Role::kPrimary, recovered.last_term, std::move(recovered)),
+      flush_observer_(std::move(flush_observer)) {
+  io_thread_ = std::thread([this] { IoLoop(); });
   thread_ = std::thread([this] { Loop(); });
 }
 
@@ -171,6 +202,12 @@ DurableWallet::~DurableWallet() {
   }
   cv_.notify_all();
   thread_.join();
+  {
+    std::lock_guard<std::mutex> lock(io_mu_);
+    io_stop_ = true;
+  }
+  io_cv_.notify_all();
+  io_thread_.join();
 }
 
 std::future<Reply> DurableWallet::Submit(std::vector<Op> ops) {
@@ -192,26 +229,15 @@ void DurableWallet::Submit(std::vector<Op> ops, std::function<void(Reply)> done)
   cv_.notify_one();
 }
 
-void DurableWallet::DrainInbox() {
-  std::deque<std::pair<uint64_t, std::vector<Op>>> inbox;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    inbox.swap(inbox_);
-  }
-  for (auto& [id, ops] : inbox) engine_.Submit(DriverNowUs(), Submission{id, std::move(ops)});
-}
-
 void DurableWallet::Snapshot() {
   std::unique_lock<std::mutex> lock(mu_);
   snapshot_wanted_ = true;
+  snapshot_asked_ = true;
   cv_.notify_one();
   snapshot_cv_.wait(lock, [&] { return !snapshot_wanted_; });
 }
 
-std::vector<uint64_t> DurableWallet::FsyncLatenciesUs() {
-  std::lock_guard<std::mutex> lock(engine_mu_);
-  return driver_.fsync_us();
-}
+std::vector<FileDriver::Interval> DurableWallet::FsyncIntervals() { return driver_.FsyncIntervals(); }
 uint64_t DurableWallet::StateHash() {
   std::lock_guard<std::mutex> lock(engine_mu_);
   return engine_.state_hash();
@@ -221,38 +247,68 @@ uint64_t DurableWallet::LastSeq() {
   return engine_.last_seq();
 }
 
-// Executes outputs until the engine is quiet; fulfils replies.
+// Fulfils promises and runs callbacks, in the engine's order.
+void DurableWallet::Release(std::vector<Reply>* replies) {
+  std::vector<std::pair<std::function<void(Reply)>, Reply>> calls;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (Reply& r : *replies) {
+      auto it = waiting_.find(r.request_id);
+      if (it != waiting_.end()) {
+        it->second.set_value(std::move(r));
+        waiting_.erase(it);
+        continue;
+      }
+      auto cb = callbacks_.find(r.request_id);
+      if (cb != callbacks_.end()) {
+        calls.emplace_back(std::move(cb->second), std::move(r));
+        callbacks_.erase(cb);
+      }
+    }
+  }
+  for (auto& [f, r] : calls) f(std::move(r));
+}
+
 void DurableWallet::Pump(Outputs* out) {
   for (;;) {
     engine_.TakeOutputs(out);
     if (out->io.empty() && out->replies.empty()) return;
-    if (!out->replies.empty()) {
-      std::vector<std::pair<std::function<void(Reply)>, Reply>> calls;
-      {
-        std::lock_guard<std::mutex> lock(mu_);
-        for (Reply& r : out->replies) {
-          auto it = waiting_.find(r.request_id);
-          if (it != waiting_.end()) {
-            it->second.set_value(std::move(r));
-            waiting_.erase(it);
-            continue;
-          }
-          auto cb = callbacks_.find(r.request_id);
-          if (cb != callbacks_.end()) {
-            calls.emplace_back(std::move(cb->second), std::move(r));
-            callbacks_.erase(cb);
-          }
-        }
-      }
-      for (auto& [f, r] : calls) f(std::move(r));
-    }
+    if (!out->replies.empty()) Release(&out->replies);
     for (const IoRequest& io : out->io) {
+      if (FileDriver::IsSync(io.kind)) {
+        FileDriver::Sync sync = driver_.BeginSync(io);
+        ++syncs_in_flight_;
+        {
+          std::lock_guard<std::mutex> lock(io_mu_);
+          io_queue_.push_back(std::move(sync));
+        }
+        io_cv_.notify_one();
+        continue;
+      }
       const IoCompletion c = driver_.Execute(io);
-      // Requests that arrived during this I/O join the batch the engine
-      // closes when the log goes idle (eager group commit).
-      if (io.kind == IoKind::kFlush) DrainInbox();
       engine_.OnIoComplete(DriverNowUs(), c);
     }
+  }
+}
+
+void DurableWallet::IoLoop() {
+  for (;;) {
+    FileDriver::Sync sync;
+    {
+      std::unique_lock<std::mutex> lock(io_mu_);
+      io_cv_.wait(lock, [&] { return io_stop_ || !io_queue_.empty(); });
+      if (io_queue_.empty()) return;
+      sync = std::move(io_queue_.front());
+      io_queue_.pop_front();
+    }
+    if (flush_observer_) flush_observer_(sync.file, true);
+    const IoCompletion c = driver_.RunSync(sync);
+    if (flush_observer_) flush_observer_(sync.file, false);
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      completions_.push_back(c);
+    }
+    cv_.notify_one();
   }
 }
 
@@ -264,22 +320,32 @@ void DurableWallet::Loop() {
   }
   for (;;) {
     std::deque<std::pair<uint64_t, std::vector<Op>>> inbox;
+    std::deque<IoCompletion> completions;
     bool snapshot = false;
     bool stop = false;
     {
       std::unique_lock<std::mutex> lock(mu_);
-      const uint64_t delay = engine_.config().batch_delay_us;
-      cv_.wait_for(lock, std::chrono::microseconds(delay == 0 ? 200 : delay), [&] {
-        return stop_ || !inbox_.empty() || snapshot_wanted_;
+      // The timeout only paces Tick (heartbeats, leases): batches close on
+      // arrival and flush completions wake this thread.
+      cv_.wait_for(lock, std::chrono::milliseconds(10), [&] {
+        return (stop_ && syncs_in_flight_ == 0) || !inbox_.empty() || !completions_.empty() ||
+               snapshot_asked_;
       });
       stop = stop_;
       inbox.swap(inbox_);
-      snapshot = snapshot_wanted_;
+      completions.swap(completions_);
+      snapshot = snapshot_asked_;
+      snapshot_asked_ = false;
     }
-    if (stop && inbox.empty()) break;
+    if (stop && inbox.empty() && completions.empty() && syncs_in_flight_ == 0) break;
     std::lock_guard<std::mutex> elock(engine_mu_);
-    // Group commit: everything that arrived while the last fdatasync ran.
+    // New requests first: they are applied now and join the write that the
+    // flush completion below starts (group commit).
     for (auto& [id, ops] : inbox) engine_.Submit(DriverNowUs(), Submission{id, std::move(ops)});
+    for (const IoCompletion& c : completions) {
+      --syncs_in_flight_;
+      engine_.OnIoComplete(DriverNowUs(), c);
+    }
     engine_.Tick(DriverNowUs());
     if (snapshot && snapshots_target_ == 0) {
       snapshots_target_ = engine_.snapshots_published() + 1;
@@ -294,10 +360,8 @@ void DurableWallet::Loop() {
       snapshot_cv_.notify_all();
     }
   }
-  std::lock_guard<std::mutex> elock(engine_mu_);
-  // Close the last batch and wait for it.
-  engine_.Tick(DriverNowUs() + engine_.config().batch_delay_us + 1);
-  Pump(&out);
+  // Every flush has returned and its replies are out; nothing else can be
+  // acknowledged (an engine that failed already answered its requests).
   std::lock_guard<std::mutex> lock(mu_);
   for (auto& [id, p] : waiting_) {
     Reply r;

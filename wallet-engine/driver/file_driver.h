@@ -21,17 +21,41 @@
 
 namespace wallet {
 
-// Executes IoRequests against files in `dir`, synchronously.
+// Executes IoRequests against files in `dir`. Execute() runs any request
+// synchronously on the calling thread. A flush can instead be split for an
+// I/O thread: BeginSync() resolves the file on the owning thread (the one
+// that calls Execute) and RunSync() does the fdatasync/fsync on any thread.
 class FileDriver {
  public:
+  // A flush resolved by BeginSync(), ready for RunSync() on another thread.
+  struct Sync {
+    uint64_t id = 0;
+    IoKind kind = IoKind::kFlush;
+    std::string file;
+    int fd = -1;         // -1: the file could not be opened (RunSync fails it)
+    int open_errno = 0;  // why, when fd < 0
+  };
+
   explicit FileDriver(std::string dir) : dir_(std::move(dir)) {}
   ~FileDriver();
   FileDriver(const FileDriver&) = delete;
   FileDriver& operator=(const FileDriver&) = delete;
 
   IoCompletion Execute(const IoRequest& request);
-  // Latencies of every fdatasync, in µs (for walletctl bench).
-  const std::vector<uint64_t>& fsync_us() const { return fsync_us_; }
+  static bool IsSync(IoKind kind) { return kind == IoKind::kFlush || kind == IoKind::kFlushDir; }
+  // REQUIRES: IsSync(request.kind); called on the thread that calls Execute.
+  // The descriptor stays valid until RunSync returns as long as the caller
+  // does not rename the file meanwhile (the engine never does: it renames a
+  // snapshot only after its flush completed).
+  Sync BeginSync(const IoRequest& request);
+  // Runs the flush (any thread; closes the directory descriptor of kFlushDir).
+  IoCompletion RunSync(const Sync& sync);
+  // Every fdatasync so far as [start, end) in DriverNowUs() µs (for walletctl bench).
+  struct Interval {
+    uint64_t start_us = 0;
+    uint64_t end_us = 0;
+  };
+  std::vector<Interval> FsyncIntervals() const;
 
   // Reads every regular file of `dir` (non-recursive). False with *error on
   // an I/O error.
@@ -40,26 +64,44 @@ class FileDriver {
  private:
   int Fd(const std::string& file);
   std::string dir_;
-  std::map<std::string, int> fds_;
-  std::vector<uint64_t> fsync_us_;
+  std::map<std::string, int> fds_;  // owning thread only
+  mutable std::mutex fsync_mu_;     // RunSync may run on another thread
+  std::vector<Interval> fsyncs_;
 };
 
 // Monotonic microseconds for the driver's ticks (never used by the core).
 uint64_t DriverNowUs();
 
-// An engine on real files with a group-commit thread: Submit() from any
-// thread; the thread batches what arrived while the previous fdatasync ran.
-// Group commit is eager (EngineConfig::close_batch_when_log_idle is forced
-// on): a request arriving at an idle log is written at once, and requests
-// arriving during a flush are written together as soon as it returns, so an
-// acknowledgement waits at most for the flush in flight plus its own.
+// Test seam: runs on the I/O thread around each fdatasync/fsync of `file`
+// ("." for the directory): `before` = true just before the call, false right
+// after it returned and before the engine hears of the completion.
+using FlushObserver = std::function<void(const std::string& file, bool before)>;
+
+// An engine on real files, run by two threads so that the CPU work of a
+// batch overlaps the flush of the previous one:
+//  - the group-commit thread owns the engine: it submits each request the
+//    moment it arrives (the engine applies and encodes it at once: the batch
+//    delay is forced to 0), executes writes, renames and truncates inline,
+//    and releases the replies the engine hands out;
+//  - the I/O thread runs the flushes (fdatasync, directory fsync) in FIFO
+//    order and reports each completion back.
+// While flush N runs, requests arriving are applied and queued as records;
+// when it returns, the engine writes them all as one write and one flush
+// (group commit), so an acknowledgement waits at most for the flush in
+// flight plus its own write and flush, and no longer for the apply time too.
+// Safety is the engine's: a reply leaves the engine only after the flush
+// covering its record completed, and replies leave in log order; this class
+// releases them in the order the engine hands them out.
 class DurableWallet {
  public:
-  // Recovers `dir` (created if missing) and starts the thread. Null with
+  // Recovers `dir` (created if missing) and starts the threads. Null with
   // *error when the directory is damaged (the diagnosis) or unreadable.
   static std::unique_ptr<DurableWallet> Open(const std::string& dir, EngineConfig config,
                                              std::string* error,
-                                             RecoveryResult* recovery_out = nullptr);
+                                             RecoveryResult* recovery_out = nullptr,
+                                             FlushObserver flush_observer = {});
+  // Waits for every flush in flight (releasing the replies they cover), then
+  // stops the threads; anything still unanswered gets kNotPrimary.
   ~DurableWallet();
   std::future<Reply> Submit(std::vector<Op> ops);
   // Same, but `done` runs on the group-commit thread the moment the reply is
@@ -68,31 +110,46 @@ class DurableWallet {
   void Submit(std::vector<Op> ops, std::function<void(Reply)> done);
   // Blocks until a snapshot is published.
   void Snapshot();
-  // Copy of the fdatasync latencies so far (µs).
-  std::vector<uint64_t> FsyncLatenciesUs();
+  // Every fdatasync so far, [start, end) in DriverNowUs() µs.
+  std::vector<FileDriver::Interval> FsyncIntervals();
   uint64_t StateHash();
   uint64_t LastSeq();
 
  private:
-  DurableWallet(std::string dir, EngineConfig config, RecoveryResult recovered);
+  DurableWallet(std::string dir, EngineConfig config, RecoveryResult recovered,
+                FlushObserver flush_observer);
   void Loop();
+  void IoLoop();
+  // Executes the engine's outputs until it is quiet: inline I/O completes at
+  // once, flushes go to the I/O thread; releases replies (engine_mu_ held).
   void Pump(Outputs* out);
-  // Moves requests that arrived meanwhile into the engine (engine_mu_ held).
-  void DrainInbox();
+  void Release(std::vector<Reply>* replies);
 
   FileDriver driver_;
   Engine engine_;
-  std::mutex mu_;         // inbox, waiting, flags
-  std::mutex engine_mu_;  // engine_ and driver_ (held by the loop while it works)
-  std::condition_variable cv_;
+  FlushObserver flush_observer_;
+  std::mutex mu_;         // inbox, completions, waiting, flags
+  std::mutex engine_mu_;  // engine_ and driver_'s inline side (held by the loop while it works,
+                          // never during a flush)
+  std::condition_variable cv_;  // wakes the group-commit thread
   std::deque<std::pair<uint64_t, std::vector<Op>>> inbox_;
+  std::deque<IoCompletion> completions_;  // flushes done, from the I/O thread
   std::map<uint64_t, std::promise<Reply>> waiting_;
   std::map<uint64_t, std::function<void(Reply)>> callbacks_;
   uint64_t next_request_ = 1;
   bool stop_ = false;
-  bool snapshot_wanted_ = false;
+  bool snapshot_wanted_ = false;  // until a snapshot asked for is published
+  bool snapshot_asked_ = false;   // not yet seen by the group-commit thread
   uint64_t snapshots_target_ = 0;
   std::condition_variable snapshot_cv_;
+  uint64_t syncs_in_flight_ = 0;  // group-commit thread only
+
+  std::mutex io_mu_;  // io_queue_, io_stop_
+  std::condition_variable io_cv_;
+  std::deque<FileDriver::Sync> io_queue_;
+  bool io_stop_ = false;
+
+  std::thread io_thread_;
   std::thread thread_;
 };
 
