@@ -220,7 +220,14 @@ void Engine::RememberRecord(uint64_t seq, uint64_t checksum, const std::string* 
   // batches (up to record_cache_max of them, ~1 MB each at 8k ops) would only
   // cost a copy per batch and gigabytes of memory in a long-running wallet.
   if (bytes && (role_ != Role::kPrimary || !replicas_.empty())) {
-    record_cache_.Put(seq, {checksum, *bytes});
+    std::string copy;
+    if (!record_cache_.empty() && record_cache_.size() >= config_.record_cache_max &&
+        seq > record_cache_.back_seq()) {
+      copy = std::move(record_cache_.front().second);  // the evicted record's buffer is reused
+      record_cache_.PopFront();
+    }
+    copy.assign(*bytes);
+    record_cache_.Put(seq, {checksum, std::move(copy)});
     while (record_cache_.size() > config_.record_cache_max) record_cache_.PopFront();
   }
 }

@@ -39,6 +39,8 @@ class SeqWindow {
   bool Contains(uint64_t seq) const { return Find(seq) != nullptr; }
   // REQUIRES: !empty().
   uint64_t front_seq() const { return items_.front().first; }
+  uint64_t back_seq() const { return items_.back().first; }
+  T& front() { return items_.front().second; }
   void PopFront() { items_.pop_front(); }
   size_t size() const { return items_.size(); }
   bool empty() const { return items_.empty(); }
