@@ -170,21 +170,6 @@ std::vector<size_t> ApplyExpanderChain(const std::vector<ExpanderKind>& chain,
   return candidates;
 }
 
-NodeUtilization ComputeNodeUtilization(int64_t cpu_requested_millicores,
-                                       int64_t memory_requested_bytes,
-                                       int64_t cpu_allocatable_millicores,
-                                       int64_t memory_allocatable_bytes) {
-  NodeUtilization u;
-  if (cpu_allocatable_millicores > 0)
-    u.cpu = static_cast<double>(cpu_requested_millicores) /
-            static_cast<double>(cpu_allocatable_millicores);
-  if (memory_allocatable_bytes > 0)
-    u.memory = static_cast<double>(memory_requested_bytes) /
-               static_cast<double>(memory_allocatable_bytes);
-  u.max = std::max(u.cpu, u.memory);
-  return u;
-}
-
 const char* ScaleDownBlockerName(ScaleDownBlocker b) {
   switch (b) {
     case ScaleDownBlocker::kNone: return "none";

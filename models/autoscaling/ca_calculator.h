@@ -98,10 +98,21 @@ struct NodeUtilization {
   double memory = 0;
   double max = 0;
 };
-NodeUtilization ComputeNodeUtilization(int64_t cpu_requested_millicores,
-                                       int64_t memory_requested_bytes,
-                                       int64_t cpu_allocatable_millicores,
-                                       int64_t memory_allocatable_bytes);
+// Inline: the scale-down pass evaluates it for every node at every scan.
+inline NodeUtilization ComputeNodeUtilization(int64_t cpu_requested_millicores,
+                                              int64_t memory_requested_bytes,
+                                              int64_t cpu_allocatable_millicores,
+                                              int64_t memory_allocatable_bytes) {
+  NodeUtilization u;
+  if (cpu_allocatable_millicores > 0)
+    u.cpu = static_cast<double>(cpu_requested_millicores) /
+            static_cast<double>(cpu_allocatable_millicores);
+  if (memory_allocatable_bytes > 0)
+    u.memory = static_cast<double>(memory_requested_bytes) /
+               static_cast<double>(memory_allocatable_bytes);
+  u.max = u.cpu > u.memory ? u.cpu : u.memory;
+  return u;
+}
 
 // Facts about a pod on a scale-down candidate node (7.2 blockers).
 struct CaPodFacts {

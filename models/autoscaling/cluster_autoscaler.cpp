@@ -63,6 +63,8 @@ void ClusterAutoscaler::CheckProvisioning(sim::Time now) {
   const Store& store = cluster_.store();
   std::vector<NodeId> late;
   for (NodeId id : store.live_nodes()) {
+    const NodeHot& h = store.hot(id);  // dense: skip Ready / NotReady nodes cheaply
+    if (h.ready || h.not_ready) continue;
     const Node& n = store.node(id);
     if (n.state == NodeState::kProvisioning && !n.deleting &&
         n.created_at + config_.max_node_provision_time <= now)

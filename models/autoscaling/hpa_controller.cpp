@@ -174,31 +174,46 @@ void HpaController::BuildStates(Work& work, const Workload& w) {
   work.built = true;
 }
 
-bool HpaController::ApplyTouched(Work& work, const Workload& w, std::vector<PodId>& touched) {
+bool HpaController::ApplyTouched(Work& work, const Workload& w, const HpaState& h,
+                                 std::vector<PodId>& touched) {
   if (touched.empty()) return false;
   std::sort(touched.begin(), touched.end());
   touched.erase(std::unique(touched.begin(), touched.end()), touched.end());
+  const size_t metrics = h.config.metrics.size();
   for (PodId id : touched) {
     auto it = std::lower_bound(work.ids.begin(), work.ids.end(), id);
     const size_t k = static_cast<size_t>(it - work.ids.begin());
+    const auto at = static_cast<std::ptrdiff_t>(k);
     const bool present = it != work.ids.end() && *it == id;
+    // Out of the tallies with the request and classes it was counted with.
+    if (work.inc_valid && present && work.counted[k]) Uncount(work, h, k);
     if (w.pods.count(id) != 0) {
       if (!present) {
         work.ids.insert(it, id);
-        work.states.insert(work.states.begin() + static_cast<std::ptrdiff_t>(k), HpaPodState{});
-        work.cpu_requests_milli.insert(
-            work.cpu_requests_milli.begin() + static_cast<std::ptrdiff_t>(k), 0);
-        work.memory_requests_milli.insert(
-            work.memory_requests_milli.begin() + static_cast<std::ptrdiff_t>(k), 0);
+        work.states.insert(work.states.begin() + at, HpaPodState{});
+        work.cpu_requests_milli.insert(work.cpu_requests_milli.begin() + at, 0);
+        work.memory_requests_milli.insert(work.memory_requests_milli.begin() + at, 0);
+        if (work.inc_valid) {
+          work.roles.insert(work.roles.begin() + at, 2);
+          work.counted.insert(work.counted.begin() + at, 0);
+          work.inc_classes.insert(work.inc_classes.begin() + at * static_cast<std::ptrdiff_t>(metrics),
+                                  metrics, PodClass::kDropped);
+        }
       }
       ReadPod(id, &work.states[k], &work.cpu_requests_milli[k], &work.memory_requests_milli[k],
               &work.settled_at);
+      if (work.inc_valid) work.dirty.push_back(id);
     } else if (present) {
-      const auto at = static_cast<std::ptrdiff_t>(k);
       work.ids.erase(it);
       work.states.erase(work.states.begin() + at);
       work.cpu_requests_milli.erase(work.cpu_requests_milli.begin() + at);
       work.memory_requests_milli.erase(work.memory_requests_milli.begin() + at);
+      if (work.inc_valid) {
+        work.roles.erase(work.roles.begin() + at);
+        work.counted.erase(work.counted.begin() + at);
+        const auto from = work.inc_classes.begin() + at * static_cast<std::ptrdiff_t>(metrics);
+        work.inc_classes.erase(from, from + static_cast<std::ptrdiff_t>(metrics));
+      }
     }
   }
   touched.clear();
@@ -217,27 +232,185 @@ bool RecordValue(const MetricSpec& m, const PodUsage& u, int64_t* milli) {
   *milli = ToMilli(v);
   return true;
 }
+
+bool IsResource(const MetricSpec& m) {
+  return m.type == MetricSourceType::kResource || m.type == MetricSourceType::kContainerResource;
+}
+bool IsUtilization(const MetricSpec& m) {
+  return IsResource(m) && m.target_type == MetricTargetType::kUtilization;
+}
+
+// Adds (sign +1) or removes (-1) one pod's share of a tally, as
+// TallyAlignedPods counts it; the value sums are left to the roles.
+void ApplyToTally(int sign, PodClass c, uint8_t role, int64_t request, PodTally& t,
+                  int64_t ready_by_role[2], int64_t known_by_role[2]) {
+  switch (c) {
+    case PodClass::kDropped: t.dropped += sign; break;
+    case PodClass::kIgnored:
+      t.ignored += sign;
+      if (request >= 0) t.ignored_request_milli += sign * request;
+      break;
+    case PodClass::kMissing:
+      t.missing += sign;
+      if (request >= 0) t.missing_request_milli += sign * request;
+      break;
+    case PodClass::kReady:
+      RH_ASSERT(role < 2);  // a ready pod has a sample
+      t.ready += sign;
+      ready_by_role[role] += sign;
+      if (request >= 0) {
+        t.ready_request_milli += sign * request;
+        t.ready_known += sign;
+        known_by_role[role] += sign;
+      }
+      break;
+  }
+}
 }  // namespace
 
-ReplicaProposal HpaController::ValueOnlyProposal(const MetricSpec& m, const Work::MetricTally& mt,
-                                                 const WorkloadUsage& u, int32_t current,
-                                                 const CalculatorParams& params) const {
+void HpaController::Count(Work& work, const HpaState& h, size_t k, sim::Time now,
+                          sim::Time taken_at, const CalculatorParams& params) const {
+  const size_t metrics = h.config.metrics.size();
+  const PodSample sample{0, taken_at, metrics_.config().window};  // classes ignore the value
+  for (size_t m = 0; m < metrics; ++m) {
+    const MetricSpec& spec = h.config.metrics[m];
+    int64_t unused = 0;
+    // Whether the records carry the metric does not depend on their values.
+    const bool has_sample = work.roles[k] < 2 && RecordValue(spec, PodUsage{}, &unused);
+    const bool cpu = IsResource(spec) && spec.name == "cpu";
+    const PodClass c = ClassifyPodState(work.states[k], has_sample ? &sample : nullptr, cpu, now,
+                                        params);
+    work.inc_classes[k * metrics + m] = c;
+    const int64_t request = !IsUtilization(spec)  ? -1
+                            : spec.name == "cpu" ? work.cpu_requests_milli[k]
+                                                 : work.memory_requests_milli[k];
+    Work::MetricTally& mt = work.tallies[m];
+    ApplyToTally(+1, c, work.roles[k], request, mt.base, mt.ready_by_role, mt.known_by_role);
+  }
+  work.counted[k] = 1;
+}
+
+void HpaController::Uncount(Work& work, const HpaState& h, size_t k) const {
+  const size_t metrics = h.config.metrics.size();
+  for (size_t m = 0; m < metrics; ++m) {
+    const MetricSpec& spec = h.config.metrics[m];
+    const int64_t request = !IsUtilization(spec)  ? -1
+                            : spec.name == "cpu" ? work.cpu_requests_milli[k]
+                                                 : work.memory_requests_milli[k];
+    Work::MetricTally& mt = work.tallies[m];
+    ApplyToTally(-1, work.inc_classes[k * metrics + m], work.roles[k], request, mt.base,
+                 mt.ready_by_role, mt.known_by_role);
+  }
+  work.counted[k] = 0;
+}
+
+bool HpaController::FinalClasses(const Work& work, const HpaState& h, size_t k) const {
+  // Only the CPU readiness rules read `now` and the sample's timestamp, and
+  // only for a sampled pod neither dropped nor Pending with a Ready condition
+  // and a start time (ClassifyPodState). Of those, a pod not Ready=False with
+  // a fixed transition classed kReady stays kReady: before the
+  // initialization period ends it is kReady once its sample's timestamp is
+  // past transition + window, and timestamps only grow; after it, kReady.
+  const HpaPodState& st = work.states[k];
+  if (st.deleting || st.phase == PodPhase::kFailed || st.phase == PodPhase::kPending ||
+      !st.ready || !st.start_time)
+    return true;
+  const bool stays_ready = *st.ready != ConditionStatus::kFalse && !st.transition_is_now;
+  const size_t metrics = h.config.metrics.size();
+  for (size_t m = 0; m < metrics; ++m) {
+    const MetricSpec& spec = h.config.metrics[m];
+    if (!IsResource(spec) || spec.name != "cpu") continue;
+    const PodClass c = work.inc_classes[k * metrics + m];
+    if (c == PodClass::kMissing) continue;  // no sample: changes only with the role
+    if (c == PodClass::kReady && stays_ready) continue;
+    return false;
+  }
+  return true;
+}
+
+void HpaController::UpdateTallies(Work& work, const HpaState& h, const MetricsSnapshot& snap,
+                                  const WorkloadUsage& u, const CalculatorParams& params) {
+  const sim::Time now = sim_.now();
+  const size_t n = work.ids.size();
+  const size_t metrics = h.config.metrics.size();
+  auto index_of = [&work](PodId id, size_t* k) {
+    auto it = std::lower_bound(work.ids.begin(), work.ids.end(), id);
+    *k = static_cast<size_t>(it - work.ids.begin());
+    return it != work.ids.end() && *it == id;
+  };
+  auto leave = [&](PodId id) {  // out of the tallies until re-classified below
+    size_t k = 0;
+    if (!index_of(id, &k) || !work.counted[k]) return;
+    Uncount(work, h, k);
+    work.dirty.push_back(id);
+  };
+  if (!work.inc_valid) {
+    work.tallies.assign(metrics, Work::MetricTally{});
+    work.roles.assign(n, 2);
+    work.counted.assign(n, 0);
+    work.inc_classes.assign(n * metrics, PodClass::kDropped);
+    work.dirty = work.ids;
+    work.unsettled.clear();
+    work.inc_valid = true;
+  } else if (u.pods != work.inc_pods || u.ready != work.inc_ready) {
+    // The pods whose role differs between the two publications (one merge).
+    const std::vector<PodId>& a = *work.inc_pods;
+    const std::vector<uint8_t>& ar = *work.inc_ready;
+    const std::vector<PodId>& b = *u.pods;
+    const std::vector<uint8_t>& br = *u.ready;
+    size_t i = 0, j = 0;
+    while (i < a.size() || j < b.size()) {
+      if (j == b.size() || (i < a.size() && a[i] < b[j])) {
+        leave(a[i++]);
+      } else if (i == a.size() || b[j] < a[i]) {
+        leave(b[j++]);
+      } else {
+        if (ar[i] != br[j]) leave(a[i]);
+        ++i;
+        ++j;
+      }
+    }
+  }
+  work.inc_pods = u.pods;
+  work.inc_ready = u.ready;
+  // Pods whose class may have moved with `now` or the sample's timestamp.
+  for (PodId id : work.unsettled) leave(id);
+  work.unsettled.clear();
+  std::sort(work.dirty.begin(), work.dirty.end());
+  work.dirty.erase(std::unique(work.dirty.begin(), work.dirty.end()), work.dirty.end());
+  const sim::Duration settle =
+      std::max(flags_.cpu_initialization_period, flags_.initial_readiness_delay);
+  for (PodId id : work.dirty) {
+    size_t k = 0;
+    if (!index_of(id, &k)) continue;  // no longer the workload's
+    RH_ASSERT(!work.counted[k]);
+    auto r = std::lower_bound(u.pods->begin(), u.pods->end(), id);
+    work.roles[k] = r == u.pods->end() || *r != id
+                        ? 2
+                        : (*u.ready)[static_cast<size_t>(r - u.pods->begin())];
+    Count(work, h, k, now, snap.taken_at, params);
+    const HpaPodState& st = work.states[k];
+    if (st.start_time && now < *st.start_time + settle && !FinalClasses(work, h, k))
+      work.unsettled.push_back(id);
+  }
+  work.dirty.clear();
+}
+
+ReplicaProposal HpaController::TallyProposal(const MetricSpec& m, const Work::MetricTally& mt,
+                                             const WorkloadUsage& u, int32_t current,
+                                             const CalculatorParams& params) const {
   int64_t v[2] = {0, 0};
   RecordValue(m, u.other_usage, &v[0]);
   RecordValue(m, u.ready_usage, &v[1]);
   PodTally t = mt.base;
   t.ready_value_milli = mt.ready_by_role[0] * v[0] + mt.ready_by_role[1] * v[1];
-  const bool is_resource = m.type == MetricSourceType::kResource ||
-                           m.type == MetricSourceType::kContainerResource;
-  if (is_resource && m.target_type == MetricTargetType::kUtilization) {
-    t.ready_known_value_milli = t.ready_value_milli;  // every request is known here
+  t.ready_known_value_milli = mt.known_by_role[0] * v[0] + mt.known_by_role[1] * v[1];
+  if (IsUtilization(m))
     return UtilizationFromTally(current, m.target_utilization_percent, t, "", params);
-  }
   return PlainMetricFromTally(current, m.target_milli, t, params);
 }
 
-ReplicaProposal HpaController::Proposal(const MetricSpec& m, size_t index,
-                                        const MetricsSnapshot* snap, WorkloadId target,
+ReplicaProposal HpaController::Proposal(const MetricSpec& m, const MetricsSnapshot* snap,
                                         Work& work, int32_t current, int32_t status_replicas,
                                         const CalculatorParams& params) {
   sim::Time now = sim_.now();
@@ -246,8 +419,7 @@ ReplicaProposal HpaController::Proposal(const MetricSpec& m, size_t index,
     p.error = "no metrics scraped yet";
     return p;
   }
-  bool is_resource = m.type == MetricSourceType::kResource ||
-                     m.type == MetricSourceType::kContainerResource;
+  const bool is_resource = IsResource(m);
   if (is_resource || m.type == MetricSourceType::kPods) {
     const size_t n = work.ids.size();
     work.samples.resize(n);
@@ -262,12 +434,8 @@ ReplicaProposal HpaController::Proposal(const MetricSpec& m, size_t index,
       const PodUsage* u = work.usage[k];
       if (u == nullptr) continue;
       if (u != last) {
-        double v = 0;
         last = u;
-        last_ok = true;
-        if (is_resource) v = cpu ? u->cpu_millicores / 1000.0 : u->memory_bytes;
-        else last_ok = PodMetricValue(*u, m.name, &v);
-        last_milli = ToMilli(v);
+        last_ok = RecordValue(m, *u, &last_milli);
       }
       if (!last_ok) continue;
       work.samples[k] = PodSample{last_milli, snap->taken_at, metrics_.config().window};
@@ -275,24 +443,15 @@ ReplicaProposal HpaController::Proposal(const MetricSpec& m, size_t index,
     }
     // The requests of a Resource metric: "cpu" -> CPU, any other -> memory
     // (one container per pod, requests always set).
-    const bool cpu_rules = is_resource && cpu;
-    const bool utilization = is_resource && m.target_type == MetricTargetType::kUtilization;
+    const bool utilization = IsUtilization(m);
     PodTally t = TallyAlignedPods(
         work.states, work.sample_ptrs,
         utilization ? (cpu ? &work.cpu_requests_milli : &work.memory_requests_milli) : nullptr,
-        cpu_rules, now, params, nullptr, nullptr, &work.classes);
-    // Ready pods per usage record, for later value-only updates.
-    Work::MetricTally& mt = work.tallies[index];
-    mt.ok = true;
-    mt.base = t;
-    mt.ready_by_role[0] = mt.ready_by_role[1] = 0;
-    for (size_t k = 0; k < n; ++k)
-      if (work.classes[k] == PodClass::kReady && work.roles[k] < 2) ++mt.ready_by_role[work.roles[k]];
+        is_resource && cpu, now, params, nullptr, nullptr, &work.classes);
     if (utilization)
       return UtilizationFromTally(current, m.target_utilization_percent, t, "", params);
     return PlainMetricFromTally(current, m.target_milli, t, params);
   }
-  (void)target;
   // Object / External.
   auto it = snap->external.find(m.name);
   if (it == snap->external.end()) {
@@ -349,7 +508,7 @@ void HpaController::Sync(size_t i) {
     touched.clear();
     pods_changed = true;
   } else {
-    pods_changed = ApplyTouched(work, w, touched);
+    pods_changed = ApplyTouched(work, w, h, touched);
   }
   if (verify_) {  // the incremental set must equal a fresh read of the store
     Work fresh;
@@ -366,24 +525,14 @@ void HpaController::Sync(size_t i) {
                      current == work.cached_current && status_replicas == work.cached_status;
   std::vector<ReplicaProposal>& proposals = work.proposals;
   const size_t metrics = h.config.metrics.size();
-  if (pods_changed) work.full_valid = false;
   const WorkloadUsage* wu = snap == nullptr ? nullptr : snap->Synthetic(h.target);
-  const bool value_only = work.cacheable && work.full_valid && wu != nullptr &&
-                          wu->pods == work.full_pods && wu->ready == work.full_ready;
-  // A full computation: samples, classes, tallies.
+  // A full computation: samples, classes, tallies of every pod.
   auto full = [&](std::vector<ReplicaProposal>& out, const CalculatorParams& params) {
     if (snap != nullptr) snap->Lookup(h.target, work.ids, &work.usage);
     else work.usage.assign(work.ids.size(), nullptr);
-    work.roles.resize(work.ids.size());
-    for (size_t k = 0; k < work.ids.size(); ++k) {
-      const PodUsage* u = work.usage[k];
-      work.roles[k] = wu != nullptr && u == &wu->ready_usage ? 1
-                      : wu != nullptr && u == &wu->other_usage ? 0 : 2;
-    }
     out.resize(metrics);
     for (size_t k = 0; k < metrics; ++k)
-      out[k] = Proposal(h.config.metrics[k], k, snap, h.target, work, current, status_replicas,
-                        params);
+      out[k] = Proposal(h.config.metrics[k], snap, work, current, status_replicas, params);
   };
   if (reuse && !verify_) {
     ++cached_syncs_;
@@ -392,20 +541,20 @@ void HpaController::Sync(size_t i) {
     const CalculatorParams params = ParamsFor(h);
     std::vector<ReplicaProposal> before;
     if (reuse) before = proposals;  // verify_: what the cache would have given
-    if (value_only) {
-      ++value_only_syncs_;
+    if (work.cacheable && wu != nullptr) {
+      UpdateTallies(work, h, *snap, *wu, params);
+      proposals.resize(metrics);
       for (size_t k = 0; k < metrics; ++k)
-        proposals[k] = ValueOnlyProposal(h.config.metrics[k], work.tallies[k], *wu, current, params);
+        proposals[k] = TallyProposal(h.config.metrics[k], work.tallies[k], *wu, current, params);
       if (verify_) {
         std::vector<ReplicaProposal> check;
         full(check, params);
         for (size_t k = 0; k < metrics; ++k) RH_ASSERT(SameProposal(check[k], proposals[k]));
       }
     } else {
+      ++full_syncs_;
+      work.inc_valid = false;
       full(proposals, params);
-      work.full_valid = work.cacheable && wu != nullptr && now >= work.settled_at;
-      work.full_pods = wu != nullptr ? wu->pods : nullptr;
-      work.full_ready = wu != nullptr ? wu->ready : nullptr;
     }
     if (reuse)
       for (size_t k = 0; k < metrics; ++k) RH_ASSERT(SameProposal(before[k], proposals[k]));

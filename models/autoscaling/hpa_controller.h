@@ -52,8 +52,9 @@ class HpaController {
   // Syncs that reused the previous proposals (inputs unchanged) / recomputed.
   int64_t cached_syncs() const { return cached_syncs_; }
   int64_t computed_syncs() const { return computed_syncs_; }
-  // Of the computed ones: those done from saved tallies (only values changed).
-  int64_t value_only_syncs() const { return value_only_syncs_; }
+  // Of the computed ones: those that classified every pod (the others
+  // updated the incremental tallies: see Work).
+  int64_t full_syncs() const { return full_syncs_; }
   // Debug aid for tests: recompute every sync and RH_ASSERT that a reused
   // proposal would have been the same.
   void set_verify(bool verify) { verify_ = verify; }
@@ -69,6 +70,16 @@ class HpaController {
   // initial-readiness-delay) of its start (`settled_at`); after that the
   // previous proposals are reused while no pod changed and the samples'
   // version and the replica counts are unchanged.
+  //
+  // Incremental tallies (exact), for Resource / Pods metrics of a workload
+  // sampled from SyntheticLoad: every pod's sample is one of the workload's
+  // two usage records (its "role": 0 other_usage, 1 ready_usage, 2 none), so
+  // a metric's PodTally is a sum of per-pod contributions (class, role,
+  // request) plus Σ ready pods per role x that record's value. The sums are
+  // kept; a sync re-classifies only the pods that may have changed class:
+  // pods touched by a watch event, pods whose role differs between the usage
+  // arrays of the last sync and this one, and pods not yet settled (their
+  // class depends on `now` and the sample's timestamp).
   struct Work {
     bool built = false;
     std::vector<PodId> ids;
@@ -77,28 +88,30 @@ class HpaController {
     std::vector<const PodUsage*> usage;
     std::vector<PodSample> samples;
     std::vector<const PodSample*> sample_ptrs;
+    std::vector<PodClass> classes;         // scratch of a full computation
     sim::Time settled_at{};                // no pod's class depends on `now` from here
     bool cacheable = false;                // Resource / Pods metrics only
     bool cached = false;                   // proposals valid for the pods as they are
     uint64_t cached_usage_version = 0;
     int32_t cached_current = -1, cached_status = -1;
     std::vector<ReplicaProposal> proposals;
-    // Value-only updates: when the pods and the synthetic pod arrays are the
-    // ones of the last full computation (done with every pod settled), each
-    // pod's class is unchanged and only the sums move. Per metric: the
-    // tally of that computation and how many ready pods took each usage
-    // record (0 = other_usage, 1 = ready_usage).
-    bool full_valid = false;
-    std::shared_ptr<const std::vector<PodId>> full_pods;
-    std::shared_ptr<const std::vector<uint8_t>> full_ready;
+    // Incremental tallies (valid while `inc_valid`): every pod of `ids` is
+    // either counted in `tallies` (with the role and classes stored for it)
+    // or listed in `dirty`.
     struct MetricTally {
-      bool ok = false;  // a Resource / Pods metric computed from a tally
-      PodTally base;
-      int64_t ready_by_role[2] = {0, 0};
+      PodTally base;                         // counts and request sums; value sums are 0
+      int64_t ready_by_role[2] = {0, 0};     // ready pods per usage record
+      int64_t known_by_role[2] = {0, 0};     // of those, with a known request
     };
-    std::vector<MetricTally> tallies;
-    std::vector<PodClass> classes;
-    std::vector<uint8_t> roles;  // per pod: 0 other_usage, 1 ready_usage, 2 none
+    bool inc_valid = false;
+    std::shared_ptr<const std::vector<PodId>> inc_pods;     // the usage arrays the roles
+    std::shared_ptr<const std::vector<uint8_t>> inc_ready;  // were read from
+    std::vector<MetricTally> tallies;        // per metric
+    std::vector<uint8_t> roles;              // aligned with ids
+    std::vector<uint8_t> counted;            // aligned with ids
+    std::vector<PodClass> inc_classes;       // aligned with ids, one per metric
+    std::vector<PodId> dirty;                // not counted: re-classified at the next sync
+    std::vector<PodId> unsettled;            // counted, a class may still move with `now`
   };
   // Pods of each HPA target touched by a watch event since its last sync;
   // shared with the watcher, which may outlive the controller.
@@ -112,14 +125,26 @@ class HpaController {
                sim::Time* settled_at) const;
   void BuildStates(Work& work, const Workload& w);
   // Applies the touched pods to the working set; true if anything changed.
-  bool ApplyTouched(Work& work, const Workload& w, std::vector<PodId>& touched);
-  ReplicaProposal Proposal(const MetricSpec& m, size_t index, const MetricsSnapshot* snap,
-                           WorkloadId target, Work& work, int32_t current,
-                           int32_t status_replicas, const CalculatorParams& params);
-  // The same proposal from the saved tally and the new record values.
-  ReplicaProposal ValueOnlyProposal(const MetricSpec& m, const Work::MetricTally& mt,
-                                    const WorkloadUsage& u, int32_t current,
-                                    const CalculatorParams& params) const;
+  // With incremental tallies, a touched pod leaves them (and goes to `dirty`).
+  bool ApplyTouched(Work& work, const Workload& w, const HpaState& h, std::vector<PodId>& touched);
+  ReplicaProposal Proposal(const MetricSpec& m, const MetricsSnapshot* snap, Work& work,
+                           int32_t current, int32_t status_replicas, const CalculatorParams& params);
+  // Pod k's contribution to the incremental tallies: added (sign +1, after
+  // classifying it at `now` against a sample taken at `taken_at`) or removed
+  // (sign -1, with the classes stored when it was added).
+  void Count(Work& work, const HpaState& h, size_t k, sim::Time now, sim::Time taken_at,
+             const CalculatorParams& params) const;
+  void Uncount(Work& work, const HpaState& h, size_t k) const;
+  // True if no class of counted pod k can change with `now` or a later
+  // sample timestamp (only a watch event or a new role can change it).
+  bool FinalClasses(const Work& work, const HpaState& h, size_t k) const;
+  // Brings the incremental tallies up to date with the snapshot's usage `u`.
+  void UpdateTallies(Work& work, const HpaState& h, const MetricsSnapshot& snap,
+                     const WorkloadUsage& u, const CalculatorParams& params);
+  // Metric k's proposal from the incremental tally and u's record values.
+  ReplicaProposal TallyProposal(const MetricSpec& m, const Work::MetricTally& mt,
+                                const WorkloadUsage& u, int32_t current,
+                                const CalculatorParams& params) const;
   CalculatorParams ParamsFor(const HpaState& h) const;
 
   sim::Simulation& sim_;
@@ -131,7 +156,7 @@ class HpaController {
   std::shared_ptr<Touched> touched_;
   sim::EventKind kind_;
   bool verify_ = false;
-  int64_t cached_syncs_ = 0, computed_syncs_ = 0, value_only_syncs_ = 0;
+  int64_t cached_syncs_ = 0, computed_syncs_ = 0, full_syncs_ = 0;
 };
 
 }  // namespace rehearsal::models::autoscaling

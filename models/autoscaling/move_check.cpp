@@ -34,7 +34,7 @@ MoveCheck::MoveCheck(const Store& store, std::vector<NodeId> targets)
   zone_has_target_.assign(store_.zones().size(), 0);
   free_.reserve(targets_.size());
   for (NodeId id : targets_) {
-    const Node& n = store_.node(id);
+    const NodeHot& n = store_.hot(id);  // the same figures, densely packed
     free_.push_back({n.cpu_allocatable_millicores - n.cpu_requested_millicores,
                      n.memory_allocatable_bytes - n.memory_requested_bytes,
                      n.pods_allocatable - n.pods_count});
