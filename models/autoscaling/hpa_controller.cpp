@@ -180,6 +180,7 @@ bool HpaController::ApplyTouched(Work& work, const Workload& w, const HpaState& 
   std::sort(touched.begin(), touched.end());
   touched.erase(std::unique(touched.begin(), touched.end()), touched.end());
   const size_t metrics = h.config.metrics.size();
+  const Store& store = cluster_.store();
   for (PodId id : touched) {
     auto it = std::lower_bound(work.ids.begin(), work.ids.end(), id);
     const size_t k = static_cast<size_t>(it - work.ids.begin());
@@ -187,7 +188,11 @@ bool HpaController::ApplyTouched(Work& work, const Workload& w, const HpaState& 
     const bool present = it != work.ids.end() && *it == id;
     // Out of the tallies with the request and classes it was counted with.
     if (work.inc_valid && present && work.counted[k]) Uncount(work, h, k);
-    if (w.pods.count(id) != 0) {
+    // A touched pod is the workload's (the watcher filters by workload): it
+    // is in w.pods exactly while alive (Store::CreatePod / DeletePod), which
+    // reads the pod rather than walking the set.
+    RH_ASSERT(store.pod(id).workload == w.id);
+    if (store.pod(id).alive) {
       if (!present) {
         work.ids.insert(it, id);
         work.states.insert(work.states.begin() + at, HpaPodState{});
