@@ -29,10 +29,10 @@ constexpr uint64_t DigestStep(uint64_t h, uint64_t time, uint64_t kind_hash, uin
   return Mix64(h ^ kind_hash ^ (key * 0x9E3779B97F4A7C15ULL));
 }
 
-enum class SlotState : uint32_t { kFree, kPending, kCancelled };
+enum class SlotState : uint32_t { kFree, kPending, kCancelled, kRunning };
 
 // One scheduled event's payload. The heap holds only (time, seq|slot); the
-// callback stays put here until the event runs. 80 bytes.
+// callback stays put here and runs in place. 80 bytes.
 struct Slot {
   Callback fn;
   uint64_t key = 0;
@@ -50,6 +50,11 @@ struct Simulation::Impl {
   detail::RadixQueue heap;
   std::vector<Slot> slots;
   std::vector<uint32_t> free_slots;  // LIFO: a just-freed slot is cache-hot
+  // The slot whose callback is running (in place), and the slab it runs in if
+  // the slab had to grow meanwhile (GrowAroundRunning).
+  static constexpr uint32_t kNone = UINT32_MAX;
+  uint32_t running = kNone;
+  std::vector<Slot> retired;
   uint64_t next_sequence = 0;
   size_t live = 0;       // pending (not cancelled) events
   size_t cancelled = 0;  // cancelled entries still in the heap
@@ -65,10 +70,45 @@ struct Simulation::Impl {
       return s;
     }
     RH_ASSERT(slots.size() < detail::kMaxSlots);
+    if (slots.size() == slots.capacity() && running != kNone) GrowAroundRunning();
     slots.emplace_back();
     // The slab may have moved: the queue prefetches payloads from it.
     heap.SetPrefetchTarget(reinterpret_cast<const char*>(slots.data()), sizeof(Slot));
     return static_cast<uint32_t>(slots.size() - 1);
+  }
+
+  // The slab is full while a callback runs in place in slot `running`: grow it
+  // by hand, leaving that callable where it is. The old buffer (holding it) is
+  // kept in `retired` until the callback returns; every other callable moves.
+  void GrowAroundRunning() {
+    std::vector<Slot> bigger;
+    bigger.reserve(slots.capacity() * 2);
+    for (uint32_t i = 0; i < slots.size(); ++i) {
+      Slot& from = slots[i];
+      Slot& to = bigger.emplace_back();
+      if (i != running) to.fn = std::move(from.fn);
+      to.key = from.key;
+      to.kind_hash = from.kind_hash;
+      to.generation = from.generation;
+      to.state = from.state;
+    }
+    // A second growth in the same callback: the callable is already in
+    // `retired` (the running slot here is empty), so this buffer can go.
+    if (retired.empty()) retired = std::move(slots);
+    slots = std::move(bigger);
+  }
+
+  // The callback in slot s has returned: destroys it (wherever it ran) and
+  // frees the slot.
+  void FinishRunning(uint32_t s) {
+    if (retired.empty()) {
+      slots[s].fn.Reset();
+    } else {
+      retired[s].fn.Reset();
+      retired = std::vector<Slot>();
+    }
+    running = kNone;
+    FreeSlot(s);
   }
 
   void FreeSlot(uint32_t s) {
@@ -221,24 +261,25 @@ bool Simulation::RunOne(int64_t limit_us) {
   im.heap.Pop();
   const uint32_t s = Impl::SlotOf(top);
   Slot& slot = im.slots[s];
-  // Move the callback out: it may schedule, which can grow (move) the slots.
-  Callback fn = std::move(slot.fn);
-  const uint64_t key = slot.key;
-  const uint64_t kind_hash = slot.kind_hash;
+  RH_DEBUG_ASSERT(im.running == Impl::kNone);  // RunOne is not reentrant
   ++slot.generation;  // the running event is no longer pending
+  slot.state = SlotState::kRunning;
+  im.running = s;
   --im.live;
-  im.FreeSlot(s);
   // Start loading the next event's slot; the miss overlaps with this callback.
   if (const detail::QueueEntry* next = im.heap.PeekAhead(0)) {
     __builtin_prefetch(&im.slots[Impl::SlotOf(*next)]);
   }
   now_ = Time{top.time_us};
-  digest_ = DigestStep(digest_, static_cast<uint64_t>(top.time_us), kind_hash, key);
+  digest_ = DigestStep(digest_, static_cast<uint64_t>(top.time_us), slot.kind_hash, slot.key);
   ++executed_;
-  fn();
+  // Runs in place: the slot is neither free nor pending meanwhile, and if
+  // scheduling grows the slab this callable stays put (GrowAroundRunning).
+  slot.fn();
   if (!observers_.empty()) {
     for (const Observer& observer : observers_) observer(*this);
   }
+  im.FinishRunning(s);
   return true;
 }
 

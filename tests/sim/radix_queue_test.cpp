@@ -12,6 +12,19 @@ namespace {
 
 QueueEntry Entry(int64_t t, uint64_t seq) { return {t, seq << kSlotBits}; }
 
+// Front(limit) must be the reference's earliest entry; pops it from both and
+// sets *now to its time. Call through ASSERT_NO_FATAL_FAILURE.
+void PopMatchingReference(RadixQueue& q, int64_t limit, std::vector<QueueEntry>& reference,
+                          int64_t* now) {
+  const QueueEntry* front = q.Front(limit);
+  ASSERT_NE(front, nullptr);
+  ASSERT_EQ(front->time_us, reference.front().time_us);
+  ASSERT_EQ(front->order, reference.front().order);
+  *now = front->time_us;
+  q.Pop();
+  reference.erase(reference.begin());
+}
+
 TEST(RadixQueue, PopsInTimeThenSequenceOrderAcrossAllLevels) {
   RadixQueue q;
   Rng rng(1);
@@ -33,15 +46,45 @@ TEST(RadixQueue, PopsInTimeThenSequenceOrderAcrossAllLevels) {
     std::sort(reference.begin(), reference.end());
     const int pops = static_cast<int>(rng.Below(6));
     for (int i = 0; i < pops && !reference.empty(); ++i) {
-      const QueueEntry* front = q.Front(INT64_MAX);
-      ASSERT_NE(front, nullptr);
-      ASSERT_EQ(front->time_us, reference.front().time_us);
-      ASSERT_EQ(front->order, reference.front().order);
-      now = front->time_us;
-      q.Pop();
-      reference.erase(reference.begin());
+      ASSERT_NO_FATAL_FAILURE(PopMatchingReference(q, INT64_MAX, reference, &now));
     }
     ASSERT_EQ(q.size(), reference.size());
+  }
+}
+
+// Dense keys: level-1 buckets with hundreds of entries (counting sort) and a
+// few (insertion sort), many exact ties, pushes at `now` and just after it
+// (into the sorted run, ahead of entries drained earlier), and Front with a
+// limit between pops as RunUntil does, against a sorted reference.
+TEST(RadixQueue, DenseKeysTiesAndPushesIntoTheRunKeepOrder) {
+  for (const int64_t spread : {int64_t{1} << 6, int64_t{1} << 10, int64_t{1} << 16}) {
+    RadixQueue q;
+    Rng rng(static_cast<uint64_t>(spread));
+    std::vector<QueueEntry> reference;  // sorted
+    uint64_t seq = 0;
+    int64_t now = 0;
+    const auto push = [&](int64_t t) {
+      const QueueEntry e = Entry(t, seq++);
+      q.Push(e);
+      reference.insert(std::upper_bound(reference.begin(), reference.end(), e), e);
+    };
+    for (int i = 0; i < 3000; ++i) push(static_cast<int64_t>(rng.Below(static_cast<uint64_t>(spread) * 8)));
+    for (int round = 0; round < 20000 && !reference.empty(); ++round) {
+      const int64_t limit = now + static_cast<int64_t>(rng.Below(static_cast<uint64_t>(spread)));
+      if (reference.front().time_us > limit) {
+        ASSERT_EQ(q.Front(limit), nullptr);
+        now = limit;  // RunUntil(limit) ended here
+      } else {
+        ASSERT_NO_FATAL_FAILURE(PopMatchingReference(q, limit, reference, &now));
+      }
+      switch (rng.Below(4)) {
+        case 0: push(now); break;                                            // at now
+        case 1: push(now + static_cast<int64_t>(rng.Below(4))); break;     // just after
+        case 2: push(now + static_cast<int64_t>(rng.Below(static_cast<uint64_t>(spread) * 8))); break;
+        default: break;
+      }
+      ASSERT_EQ(q.size(), reference.size());
+    }
   }
 }
 

@@ -139,6 +139,35 @@ TEST(EventQueue, AnEventCannotCancelItselfWhileRunning) {
   EXPECT_FALSE(cancelled);
 }
 
+// Callbacks run in place in their slot. One that schedules enough events to
+// grow the slot slab (twice) must still see its own captures intact
+// afterwards, and every moved callback must still run with its captures.
+TEST(EventQueue, ACallbackThatGrowsTheSlabKeepsItsCaptures) {
+  struct Context {
+    Simulation sim{1};
+    EventKind kind;
+    std::vector<std::string> seen;
+  } c;
+  c.kind = c.sim.RegisterKind("test");
+  // Non-trivial captures (std::string): relocated by move, not memcpy.
+  c.sim.Schedule(Time{2}, c.kind, 0, [&c, tag = std::string("pending-before-growth")] {
+    c.seen.push_back(tag);
+  });
+  const std::string big(40, 'x');  // past the small-string buffer: heap-owned
+  c.sim.Schedule(Time{1}, c.kind, 0, [&c, tag = big] {
+    for (int i = 0; i < 1000; ++i) {
+      c.sim.Schedule(Time{3}, c.kind, 0, [&c, n = std::to_string(i)] {
+        if (n == "999") c.seen.push_back(n);
+      });
+    }
+    c.seen.push_back(tag);  // after the slab moved several times
+  });
+  c.sim.Run();
+  EXPECT_EQ(c.seen, (std::vector<std::string>{big, "pending-before-growth", "999"}));
+  EXPECT_EQ(c.sim.events_executed(), 1002u);
+  EXPECT_EQ(c.sim.pending(), 0u);
+}
+
 // Random schedule/cancel traffic against a reference model (a sorted
 // multiset of (time, sequence)), enough cancellations to trigger compaction.
 TEST(EventQueue, MatchesAReferenceModelUnderRandomScheduleAndCancel) {
