@@ -94,7 +94,7 @@ void Kubelet::StartWarm(PodId id) {
   Runtime& r = rt(id);
   if (r.stage != Stage::kRunning) return;  // a liveness timer may have replaced it
   sim_.Cancel(r.endpoint_timer);
-  if (!listeners_.empty()) AnnounceReady(id);
+  if (!listeners_.empty()) AnnounceReady(id, /*preexisting=*/true);
 }
 
 void Kubelet::ScheduleProbes(PodId id) {
@@ -232,15 +232,15 @@ void Kubelet::TerminationDone(PodId id) {
   if (store_.pod(id).alive) store_.RemovePod(id);
 }
 
-void Kubelet::AnnounceReady(PodId id) {
+void Kubelet::AnnounceReady(PodId id, bool preexisting) {
   const Pod& p = store_.pod(id);
   Runtime& r = rt(id);
   if (!p.alive || !p.ready || p.deleting || r.endpoint_ready) return;
   r.endpoint_ready = true;
-  Announce(id, EndpointChange::kReady);
+  Announce(id, EndpointChange::kReady, preexisting);
 }
 
-void Kubelet::Announce(PodId id, EndpointChange change) {
+void Kubelet::Announce(PodId id, EndpointChange change, bool preexisting) {
   if (listeners_.empty()) return;
   const Pod& p = store_.pod(id);
   EndpointInfo info;
@@ -256,6 +256,7 @@ void Kubelet::Announce(PodId id, EndpointChange change) {
   info.cpu_limit_millicores = p.tmpl->cpu_limit_millicores;
   info.memory_limit_bytes = p.tmpl->memory_limit_bytes;
   info.started_at = p.started_at;
+  info.preexisting = preexisting;
   for (EndpointListener* l : listeners_) l->OnEndpointChange(info, change, sim_.now());
 }
 

@@ -62,8 +62,8 @@ class Kubelet {
   void BeginTermination(PodId pod);
   void TerminationDone(PodId pod);
   void KillNow(PodId pod);
-  void AnnounceReady(PodId pod);
-  void Announce(PodId pod, EndpointChange change);
+  void AnnounceReady(PodId pod, bool preexisting = false);
+  void Announce(PodId pod, EndpointChange change, bool preexisting = false);
   void CheckOom();
   void ScheduleProbes(PodId pod);
 

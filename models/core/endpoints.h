@@ -20,6 +20,9 @@ struct EndpointInfo {
   int64_t cpu_limit_millicores = 0;    // 0 = no limit (no CFS throttling)
   int64_t memory_limit_bytes = 0;      // 0 = no limit
   sim::Time started_at;                // container start (warm-up counts from here)
+  // Ready before the rehearsal began (a warm start): already in every
+  // endpoints list, so listeners route to it without a propagation delay.
+  bool preexisting = false;
 };
 
 enum class EndpointChange {

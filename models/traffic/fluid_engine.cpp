@@ -218,7 +218,9 @@ struct FluidEngine::Impl {
     g.routable += on ? 1 : -1;
     if (on) g.limit_cores = static_cast<double>(p.info.cpu_limit_millicores) / 1000.0;
     const sim::Duration warmup = config.services[p.service].warmup;
-    if (on && warmup.us > 0 && sim.now() - p.info.started_at < warmup) g.young.push_back(pi);
+    // A pod that was serving before the rehearsal began is warm already.
+    if (on && warmup.us > 0 && !p.info.preexisting && sim.now() - p.info.started_at < warmup)
+      g.young.push_back(pi);
     if (!on) g.young.erase(std::remove(g.young.begin(), g.young.end(), pi), g.young.end());
   }
 
@@ -240,8 +242,8 @@ struct FluidEngine::Impl {
     }
     FPod& p = pods[pi];
     if (!p.alive) return;
-    // Pods Ready at t = 0 (a warm start) were in the endpoints before the run.
-    const sim::Duration delay = sim.now() == sim::Time::Zero() ? sim::Duration{} : config.services[p.service].endpoint_propagation_delay;
+    const sim::Duration delay =
+        e.preexisting ? sim::Duration{} : config.services[p.service].endpoint_propagation_delay;
     const bool ready = change == EndpointChange::kReady;
     p.ready = ready;
     const uint32_t epoch = ++p.epoch;

@@ -309,8 +309,8 @@ struct RequestEngine::Impl {
     }
     Pod& p = pods[pi];
     if (!p.alive) return;
-    // Pods Ready at t = 0 (a warm start) were in the endpoints before the run.
-    const sim::Duration delay = sim.now() == sim::Time::Zero() ? sim::Duration{} : services[p.service].profile->endpoint_propagation_delay;
+    const sim::Duration delay =
+        e.preexisting ? sim::Duration{} : services[p.service].profile->endpoint_propagation_delay;
     switch (change) {
       case EndpointChange::kReady: {
         p.ready = true;
@@ -390,7 +390,7 @@ struct RequestEngine::Impl {
   // ---- admission and service ----------------------------------------------
   double WarmupFactor(const Pod& p) const {
     const ServiceProfile& sp = *services[p.service].profile;
-    if (sp.warmup.us <= 0) return 1.0;
+    if (sp.warmup.us <= 0 || p.info.preexisting) return 1.0;  // serving before the run: warm
     const sim::Duration age = sim.now() - p.info.started_at;
     if (age >= sp.warmup) return 1.0;
     const double f = static_cast<double>(age.us) / static_cast<double>(sp.warmup.us);

@@ -21,7 +21,10 @@ const char* CauseName(ErrorCause cause) {
 WindowFigures CloseWindow(Sli& sli, sim::Duration length) {
   WindowFigures f;
   const double s = length.seconds();
-  if (s > 0) f.rps = static_cast<double>(sli.window_requests) / s;
+  if (s > 0) {
+    f.rps = static_cast<double>(sli.window_requests) / s;
+    f.errors_per_s = static_cast<double>(sli.window_errors) / s;
+  }
   if (sli.window_requests > 0) {
     f.error_rate =
         static_cast<double>(sli.window_errors) / static_cast<double>(sli.window_requests);

@@ -66,6 +66,7 @@ struct Sli {
 struct WindowFigures {
   double rps = 0;
   double error_rate = 0;
+  double errors_per_s = 0;  // failed requests per second (SLO windows, burn rates)
   double latency_p50_ms = 0;
   double latency_p99_ms = 0;
   double utilization = 0;

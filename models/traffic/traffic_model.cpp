@@ -106,19 +106,12 @@ void TrafficModel::Start() {
   };
   // The series contract (docs/CONTRACTS.md): <name>.errors_per_s beside
   // .rps is what SLO windows, burn-rate alerts, reports and the GUI read.
-  auto errors_per_s = [this](bool entry, size_t i) {
-    return [this, entry, i] {
-      if (sim_.now() > last_close_) CloseWindows();
-      const WindowFigures& f = entry ? entry_figures_[i] : node_figures_[i];
-      return f.rps * f.error_rate;
-    };
-  };
   for (size_t i = 0; i < graph_.names.size(); ++i) {
     const std::string& name = graph_.names[i];
     rec.AddSeries(name + ".rps", figure(false, i, &WindowFigures::rps));
     rec.AddSeries(name + ".latency_p99_ms", figure(false, i, &WindowFigures::latency_p99_ms));
     rec.AddSeries(name + ".error_rate", figure(false, i, &WindowFigures::error_rate));
-    rec.AddSeries(name + ".errors_per_s", errors_per_s(false, i));
+    rec.AddSeries(name + ".errors_per_s", figure(false, i, &WindowFigures::errors_per_s));
     rec.AddSeries(name + ".latency_p50_ms", figure(false, i, &WindowFigures::latency_p50_ms));
     if (static_cast<int>(i) < graph_.service_count) {
       rec.AddSeries(name + ".utilization", figure(false, i, &WindowFigures::utilization));
@@ -133,7 +126,7 @@ void TrafficModel::Start() {
     rec.AddSeries(prefix + ".rps", figure(true, e, &WindowFigures::rps));
     rec.AddSeries(prefix + ".latency_p99_ms", figure(true, e, &WindowFigures::latency_p99_ms));
     rec.AddSeries(prefix + ".error_rate", figure(true, e, &WindowFigures::error_rate));
-    rec.AddSeries(prefix + ".errors_per_s", errors_per_s(true, e));
+    rec.AddSeries(prefix + ".errors_per_s", figure(true, e, &WindowFigures::errors_per_s));
     rec.AddSeries(prefix + ".latency_p50_ms", figure(true, e, &WindowFigures::latency_p50_ms));
   }
   for (size_t s = 0; s < config_.sessions.size(); ++s) {

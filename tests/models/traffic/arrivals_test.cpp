@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "models/traffic/load_profile.h"
+#include "models/traffic/sli.h"
 #include "scenario_util.h"
 
 namespace rehearsal::models::traffic {
@@ -87,6 +88,22 @@ TEST(Series, RecorderGetsPerServiceColumns) {
   EXPECT_NEAR(row[rps], 100, 15);
   EXPECT_NEAR(row[pred], 100 * 0.010 / 8, 1e-9);  // 1 busy worker of 8
   EXPECT_NEAR(row[util], 0.125, 0.03);
+}
+
+// The window figures every series is cut from: 40 requests in a 10 s window,
+// 10 of them failed -> 4 rps, 25 % errors, 1 error/s; the window then resets.
+TEST(Series, WindowFiguresCountErrorsPerSecond) {
+  Sli sli;
+  for (int i = 0; i < 30; ++i) sli.RecordOk(1000);
+  for (int i = 0; i < 10; ++i) sli.RecordError(static_cast<ErrorCause>(0));
+  const WindowFigures f = CloseWindow(sli, sim::Duration::Seconds(10));
+  EXPECT_DOUBLE_EQ(f.rps, 4.0);
+  EXPECT_DOUBLE_EQ(f.error_rate, 0.25);
+  EXPECT_DOUBLE_EQ(f.errors_per_s, 1.0);
+  const WindowFigures empty = CloseWindow(sli, sim::Duration::Seconds(10));
+  EXPECT_EQ(empty.rps, 0.0);
+  EXPECT_EQ(empty.errors_per_s, 0.0);
+  EXPECT_EQ(sli.requests, 40u);
 }
 
 }  // namespace
