@@ -195,20 +195,7 @@ DurableWallet::DurableWallet(std::string dir, EngineConfig config, RecoveryResul
   thread_ = std::thread([this] { Loop(); });
 }
 
-DurableWallet::~DurableWallet() {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    stop_ = true;
-  }
-  cv_.notify_all();
-  thread_.join();
-  {
-    std::lock_guard<std::mutex> lock(io_mu_);
-    io_stop_ = true;
-  }
-  io_cv_.notify_all();
-  io_thread_.join();
-}
+DurableWallet::~DurableWallet() { Shutdown(); }
 
 std::future<Reply> DurableWallet::Submit(std::vector<Op> ops) {
   std::lock_guard<std::mutex> lock(mu_);
@@ -247,7 +234,9 @@ uint64_t DurableWallet::LastSeq() {
   return engine_.last_seq();
 }
 
-// Fulfils promises and runs callbacks, in the engine's order.
+// Fulfils promises and runs callbacks (engine_mu_ held, so replies leave in
+// the engine's order whichever thread releases them; mu_ is not held while a
+// callback runs, so submitters are not blocked by it).
 void DurableWallet::Release(std::vector<Reply>* replies) {
   std::vector<std::pair<std::function<void(Reply)>, Reply>> calls;
   {
@@ -272,8 +261,8 @@ void DurableWallet::Release(std::vector<Reply>* replies) {
 void DurableWallet::Pump(Outputs* out) {
   for (;;) {
     engine_.TakeOutputs(out);
-    if (out->io.empty() && out->replies.empty()) return;
-    if (!out->replies.empty()) Release(&out->replies);
+    if (out->io.empty() && out->replies.empty()) break;
+    // I/O first: the next flush starts before the replies are handed out.
     for (const IoRequest& io : out->io) {
       if (FileDriver::IsSync(io.kind)) {
         FileDriver::Sync sync = driver_.BeginSync(io);
@@ -288,10 +277,22 @@ void DurableWallet::Pump(Outputs* out) {
       const IoCompletion c = driver_.Execute(io);
       engine_.OnIoComplete(DriverNowUs(), c);
     }
+    if (!out->replies.empty()) Release(&out->replies);
+  }
+  if (snapshots_target_ != 0 && engine_.snapshots_published() >= snapshots_target_) {
+    snapshots_target_ = 0;
+    std::lock_guard<std::mutex> lock(mu_);
+    snapshot_wanted_ = false;
+    snapshot_cv_.notify_all();
   }
 }
 
+// The flusher: runs each flush, then itself feeds the completion to the
+// engine and executes what follows (the replies it covers, the write of the
+// records applied meanwhile, and queues that write's flush for itself), so
+// no other thread has to be woken between one flush and the next.
 void DurableWallet::IoLoop() {
+  Outputs out;
   for (;;) {
     FileDriver::Sync sync;
     {
@@ -304,11 +305,10 @@ void DurableWallet::IoLoop() {
     if (flush_observer_) flush_observer_(sync.file, true);
     const IoCompletion c = driver_.RunSync(sync);
     if (flush_observer_) flush_observer_(sync.file, false);
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      completions_.push_back(c);
-    }
-    cv_.notify_one();
+    std::lock_guard<std::mutex> elock(engine_mu_);
+    --syncs_in_flight_;
+    engine_.OnIoComplete(DriverNowUs(), c);
+    Pump(&out);
   }
 }
 
@@ -320,32 +320,23 @@ void DurableWallet::Loop() {
   }
   for (;;) {
     std::deque<std::pair<uint64_t, std::vector<Op>>> inbox;
-    std::deque<IoCompletion> completions;
     bool snapshot = false;
     bool stop = false;
     {
       std::unique_lock<std::mutex> lock(mu_);
       // The timeout only paces Tick (heartbeats, leases): batches close on
-      // arrival and flush completions wake this thread.
-      cv_.wait_for(lock, std::chrono::milliseconds(10), [&] {
-        return (stop_ && syncs_in_flight_ == 0) || !inbox_.empty() || !completions_.empty() ||
-               snapshot_asked_;
-      });
+      // arrival and the flusher drives the log.
+      cv_.wait_for(lock, std::chrono::milliseconds(10),
+                   [&] { return stop_ || !inbox_.empty() || snapshot_asked_; });
       stop = stop_;
       inbox.swap(inbox_);
-      completions.swap(completions_);
       snapshot = snapshot_asked_;
       snapshot_asked_ = false;
     }
-    if (stop && inbox.empty() && completions.empty() && syncs_in_flight_ == 0) break;
     std::lock_guard<std::mutex> elock(engine_mu_);
-    // New requests first: they are applied now and join the write that the
-    // flush completion below starts (group commit).
+    // Applied and encoded now; written with the next write (at once when the
+    // log is idle, else when the flush in flight returns).
     for (auto& [id, ops] : inbox) engine_.Submit(DriverNowUs(), Submission{id, std::move(ops)});
-    for (const IoCompletion& c : completions) {
-      --syncs_in_flight_;
-      engine_.OnIoComplete(DriverNowUs(), c);
-    }
     engine_.Tick(DriverNowUs());
     if (snapshot && snapshots_target_ == 0) {
       snapshots_target_ = engine_.snapshots_published() + 1;
@@ -353,13 +344,26 @@ void DurableWallet::Loop() {
       engine_.Tick(DriverNowUs());
     }
     Pump(&out);
-    if (snapshots_target_ != 0 && engine_.snapshots_published() >= snapshots_target_) {
-      snapshots_target_ = 0;
-      std::lock_guard<std::mutex> lock(mu_);
-      snapshot_wanted_ = false;
-      snapshot_cv_.notify_all();
-    }
+    if (stop && inbox.empty()) break;
   }
+}
+
+void DurableWallet::Shutdown() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  thread_.join();
+  // No new requests: the flusher finishes the flushes queued or in flight
+  // (and the ones they lead to), then stops.
+  {
+    std::lock_guard<std::mutex> lock(io_mu_);
+    io_stop_ = true;
+  }
+  io_cv_.notify_all();
+  io_thread_.join();
+  WE_ASSERT(syncs_in_flight_ == 0);
   // Every flush has returned and its replies are out; nothing else can be
   // acknowledged (an engine that failed already answered its requests).
   std::lock_guard<std::mutex> lock(mu_);

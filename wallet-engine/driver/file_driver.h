@@ -77,21 +77,20 @@ uint64_t DriverNowUs();
 // after it returned and before the engine hears of the completion.
 using FlushObserver = std::function<void(const std::string& file, bool before)>;
 
-// An engine on real files, run by two threads so that the CPU work of a
-// batch overlaps the flush of the previous one:
-//  - the group-commit thread owns the engine: it submits each request the
-//    moment it arrives (the engine applies and encodes it at once: the batch
-//    delay is forced to 0), executes writes, renames and truncates inline,
-//    and releases the replies the engine hands out;
-//  - the I/O thread runs the flushes (fdatasync, directory fsync) in FIFO
-//    order and reports each completion back.
-// While flush N runs, requests arriving are applied and queued as records;
-// when it returns, the engine writes them all as one write and one flush
-// (group commit), so an acknowledgement waits at most for the flush in
-// flight plus its own write and flush, and no longer for the apply time too.
+// An engine on real files, run by two threads that share it under a mutex,
+// so that the CPU work of new requests overlaps the flush in flight:
+//  - the group-commit thread submits each request the moment it arrives (the
+//    engine applies and encodes it at once: the batch delay is forced to 0);
+//    when the log is idle it also executes the resulting write;
+//  - the flusher (I/O thread) runs each fdatasync / directory fsync and then
+//    itself feeds the completion to the engine and executes what follows:
+//    it releases the replies that flush covered and writes every record
+//    applied meanwhile as one write (group commit), whose flush it runs next.
+// So an acknowledgement waits at most for the flush in flight plus its own
+// write and flush, and no thread wakeup sits between two flushes.
 // Safety is the engine's: a reply leaves the engine only after the flush
-// covering its record completed, and replies leave in log order; this class
-// releases them in the order the engine hands them out.
+// covering its record completed, in log order; replies are released with the
+// engine's mutex held, so in that order whichever thread releases them.
 class DurableWallet {
  public:
   // Recovers `dir` (created if missing) and starts the threads. Null with
@@ -104,7 +103,7 @@ class DurableWallet {
   // stops the threads; anything still unanswered gets kNotPrimary.
   ~DurableWallet();
   std::future<Reply> Submit(std::vector<Op> ops);
-  // Same, but `done` runs on the group-commit thread the moment the reply is
+  // Same, but `done` runs on a driver thread the moment the reply is
   // released (after the flush): for latency measurement without polling.
   // `done` must be quick and must not call back into this DurableWallet.
   void Submit(std::vector<Op> ops, std::function<void(Reply)> done);
@@ -120,20 +119,21 @@ class DurableWallet {
                 FlushObserver flush_observer);
   void Loop();
   void IoLoop();
-  // Executes the engine's outputs until it is quiet: inline I/O completes at
-  // once, flushes go to the I/O thread; releases replies (engine_mu_ held).
+  void Shutdown();
+  // Executes the engine's outputs until it is quiet: writes, renames and
+  // truncates complete at once, flushes are queued for the flusher; releases
+  // replies; notices a published snapshot (engine_mu_ held).
   void Pump(Outputs* out);
   void Release(std::vector<Reply>* replies);
 
   FileDriver driver_;
   Engine engine_;
   FlushObserver flush_observer_;
-  std::mutex mu_;         // inbox, completions, waiting, flags
-  std::mutex engine_mu_;  // engine_ and driver_'s inline side (held by the loop while it works,
-                          // never during a flush)
+  std::mutex mu_;         // inbox, waiting, flags
+  std::mutex engine_mu_;  // engine_, driver_ except RunSync, syncs_in_flight_, snapshots_target_
+                          // (never held during a flush)
   std::condition_variable cv_;  // wakes the group-commit thread
   std::deque<std::pair<uint64_t, std::vector<Op>>> inbox_;
-  std::deque<IoCompletion> completions_;  // flushes done, from the I/O thread
   std::map<uint64_t, std::promise<Reply>> waiting_;
   std::map<uint64_t, std::function<void(Reply)>> callbacks_;
   uint64_t next_request_ = 1;
@@ -142,9 +142,9 @@ class DurableWallet {
   bool snapshot_asked_ = false;   // not yet seen by the group-commit thread
   uint64_t snapshots_target_ = 0;
   std::condition_variable snapshot_cv_;
-  uint64_t syncs_in_flight_ = 0;  // group-commit thread only
+  uint64_t syncs_in_flight_ = 0;  // queued for or running on the flusher
 
-  std::mutex io_mu_;  // io_queue_, io_stop_
+  std::mutex io_mu_;  // io_queue_, io_stop_ (the flusher's work)
   std::condition_variable io_cv_;
   std::deque<FileDriver::Sync> io_queue_;
   bool io_stop_ = false;
