@@ -136,6 +136,65 @@ TEST(HpaTimeline, LoadStepScalesWithinPolicyAndDropWaitsOutStabilization) {
       << model.hpa()->hpas()[0].last_message;
 }
 
+// The incremental tallies (HpaController::Work) against the full
+// computation at every sync (verify_incremental asserts they agree) while
+// everything that moves a pod's class happens: three metrics (CPU and memory
+// utilization, a Pods metric), pods that start unready (readiness probe,
+// 20 s warm-up) inside the CPU initialization period, a rolling release,
+// a failed node whose pods are replaced, load steps both ways. After the
+// first scrape every sync is incremental or reused, never a full pass.
+TEST(HpaTimeline, IncrementalTalliesAgreeWithFullComputationThroughChurn) {
+  sim::Simulation sim(23);
+  WorkloadsConfig wl;
+  WorkloadSpec web = Deployment("web", 4);
+  web.pod.readiness_probe.enabled = true;
+  web.pod.readiness_probe.period = sim::Duration::Seconds(5);
+  web.pod.warmup = DurationDistribution::Fixed(sim::Duration::Seconds(20));
+  wl.workloads.push_back(web);
+  ClusterModel cluster(sim, Cluster(4), wl);
+  UsageBoard usage;
+  AutoscalingConfig cfg;
+  cfg.verify_incremental = true;
+  HpaConfig hpa;
+  hpa.name = "web";
+  hpa.target = "web";
+  hpa.min_replicas = 2;
+  hpa.max_replicas = 12;
+  MetricSpec cpu = DefaultCpuMetric();
+  cpu.target_utilization_percent = 50;
+  MetricSpec memory = DefaultCpuMetric();
+  memory.name = "memory";
+  memory.target_utilization_percent = 90;
+  MetricSpec rps;
+  rps.type = MetricSourceType::kPods;
+  rps.name = "rps";
+  rps.target_type = MetricTargetType::kAverageValue;
+  rps.target_milli = 10000;  // 10 requests/s per pod
+  hpa.metrics = {cpu, memory, rps};
+  cfg.hpas = {hpa};
+  SyntheticLoadConfig load;
+  load.workload = "web";
+  load.steps = {{sim::Duration{}, 1000, 20},
+                {sim::Duration::Minutes(5), 3000, 20},
+                {sim::Duration::Minutes(12), 1000, 90},
+                {sim::Duration::Minutes(22), 500, 10}};
+  load.tick = sim::Duration::Seconds(20);
+  cfg.synthetic_load = {load};
+  AutoscalingModel model(sim, cluster, usage, cfg);
+  sim.RunUntil(At(8 * 60));
+  cluster.SetTemplateVersion(cluster.FindWorkload("web"), "v2");
+  sim.RunUntil(At(16 * 60));
+  cluster.FailNode(cluster.store().live_nodes().front());
+  sim.RunUntil(At(40 * 60));
+  ASSERT_NE(model.hpa(), nullptr);
+  const HpaState& h = model.hpa()->hpas()[0];
+  EXPECT_GT(h.scale_ups, 0);
+  EXPECT_GT(h.scale_downs, 0);
+  EXPECT_GT(model.hpa()->computed_syncs(), 100);
+  // Only the syncs before the first scrape (15 s) classify every pod.
+  EXPECT_LE(model.hpa()->full_syncs(), 1);
+}
+
 // 4 pods of 1500m on one 4000m node: 2 fit, 2 pend. The CA adds one node at
 // its first scan (10 s); the node is Ready after the 120 s provisioning
 // delay, and only then do the pending pods run.
