@@ -12,9 +12,12 @@
 //
 // When the run is empty, the lowest non-empty bucket (l, b) (found with
 // per-level 256-bit maps) refills it:
-//  - l >= 2: the bucket's minimum time m becomes last_; its entries with time
-//    m go to the run, the rest move to lower levels (an entry moves at most
-//    once per level; a key spread of 2^24 µs costs at most 2 such moves).
+//  - l >= 2, small (<= 32 entries, or a level-2 bucket <= 1024, whose times
+//    differ only in the two low bytes): sorted straight into the run
+//    (insertion sort; LSD radix sort with stable counting passes).
+//  - l >= 2, otherwise: the bucket's minimum time m becomes last_; its entries
+//    with time m go to the run, the rest move to lower levels (an entry moves
+//    at most once per level; a key spread of 2^24 µs costs at most 2 moves).
 //  - l <= 1: buckets are drained in key order straight into the run, level 0
 //    first (one exact time per bucket), then level-1 buckets (one 256 µs
 //    window each) sorted by their low byte (insertion sort when small, a
@@ -63,6 +66,10 @@ class RadixQueue {
   // A bucket of level >= 2 with at most this many entries is sorted straight
   // into the run rather than redistributed.
   static constexpr size_t kSortMax = 32;
+  // A level-2 bucket (one 65.5 ms window) up to this size is radix-sorted
+  // (two byte passes) straight into the run.
+  static constexpr size_t kRadixSortMax = 1024;
+  static constexpr size_t kFourBitSortMax = 256;
 
   RadixQueue() { buckets_.resize(kLevels * kBucketsPerLevel); }
 
@@ -244,12 +251,16 @@ class RadixQueue {
       DrainLow();
       return true;
     }
-    if (src.size() <= kSortMax) {
-      // Small (sparse keys): sort it straight into the run instead of moving
-      // its entries down level by level. Levels below are empty, so every
-      // remaining bucket stays valid with last_ = the bucket's last time.
-      run_.assign(src.begin(), src.end());
-      InsertionSortTail(0);
+    if (src.size() <= kSortMax || (level == 2 && src.size() <= kRadixSortMax)) {
+      // Small: sort it straight into the run instead of moving its entries
+      // down level by level. Levels below are empty, so every remaining
+      // bucket stays valid with last_ = the bucket's last time.
+      if (src.size() <= kSortMax) {
+        run_.assign(src.begin(), src.end());
+        InsertionSortTail(0);
+      } else {
+        RadixSortIntoRun(src);  // a level-2 bucket: two low bytes differ
+      }
       src.clear();
       MarkEmpty(level, b);
       for (const QueueEntry& e : run_) Prefetch(e);
@@ -303,7 +314,7 @@ class RadixQueue {
           if (kLevel == 1) InsertionSortTail(base);
         } else {
           run_.resize(base + src.size());
-          CountingSortInto(src, run_.data() + base);
+          CountingSortBy(src.data(), src.size(), 0, run_.data() + base);
         }
         src.clear();
         for (size_t i = base; i < run_.size(); ++i) Prefetch(run_[i]);
@@ -334,18 +345,40 @@ class RadixQueue {
     }
   }
 
-  // Stable counting sort by the low byte (a level-1 bucket's entries share
-  // every other byte).
-  static void CountingSortInto(const std::vector<QueueEntry>& src, QueueEntry* out) {
-    uint32_t start[kBucketsPerLevel] = {};
-    for (const QueueEntry& e : src) ++start[e.time_us & 0xFF];
+  // Stable counting sort of in[0, n) by the kBits-bit digit of the time at
+  // `shift`.
+  template <int kBits = 8>
+  static void CountingSortBy(const QueueEntry* in, size_t n, int shift, QueueEntry* out) {
+    constexpr uint64_t kMask = (uint64_t{1} << kBits) - 1;
+    uint32_t start[kMask + 1] = {};
+    for (size_t i = 0; i < n; ++i) ++start[(static_cast<uint64_t>(in[i].time_us) >> shift) & kMask];
     uint32_t sum = 0;
     for (uint32_t& c : start) {
-      const uint32_t n = c;
+      const uint32_t count = c;
       c = sum;
-      sum += n;
+      sum += count;
     }
-    for (const QueueEntry& e : src) out[start[e.time_us & 0xFF]++] = e;
+    for (size_t i = 0; i < n; ++i) {
+      out[start[(static_cast<uint64_t>(in[i].time_us) >> shift) & kMask]++] = in[i];
+    }
+  }
+
+  // Stable LSD radix sort of src, whose times differ only in their two low
+  // bytes, into the run (which is empty): two 8-bit passes, or four 4-bit
+  // ones when small (fewer counters to clear and sum).
+  void RadixSortIntoRun(const std::vector<QueueEntry>& src) {
+    const size_t n = src.size();
+    scratch_.resize(n);
+    run_.resize(n);
+    if (n <= kFourBitSortMax) {
+      CountingSortBy<4>(src.data(), n, 0, scratch_.data());
+      CountingSortBy<4>(scratch_.data(), n, 4, run_.data());
+      CountingSortBy<4>(run_.data(), n, 8, scratch_.data());
+      CountingSortBy<4>(scratch_.data(), n, 12, run_.data());
+    } else {
+      CountingSortBy(src.data(), n, 0, scratch_.data());
+      CountingSortBy(scratch_.data(), n, 8, run_.data());
+    }
   }
 
   // Moves every entry of bucket (level, b) below it, relative to last_ =
@@ -375,6 +408,7 @@ class RadixQueue {
   // [head_, size) are still queued.
   std::vector<QueueEntry> run_;
   size_t head_ = 0;
+  std::vector<QueueEntry> scratch_;  // the first pass of a two-byte radix sort
   std::vector<std::vector<QueueEntry>> buckets_;  // [level * 256 + byte]
   uint64_t maps_[kLevels][4] = {};                // non-empty buckets per level
   uint32_t level_mask_ = 0;                       // non-empty levels

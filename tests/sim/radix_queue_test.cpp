@@ -53,11 +53,12 @@ TEST(RadixQueue, PopsInTimeThenSequenceOrderAcrossAllLevels) {
 }
 
 // Dense keys: level-1 buckets with hundreds of entries (counting sort) and a
-// few (insertion sort), many exact ties, pushes at `now` and just after it
+// few (insertion sort), level-2 buckets of 33-1024 entries (two-byte radix
+// sort, 4- and 8-bit digits) and fewer (insertion sort), many exact ties, pushes at `now` and just after it
 // (into the sorted run, ahead of entries drained earlier), and Front with a
 // limit between pops as RunUntil does, against a sorted reference.
 TEST(RadixQueue, DenseKeysTiesAndPushesIntoTheRunKeepOrder) {
-  for (const int64_t spread : {int64_t{1} << 6, int64_t{1} << 10, int64_t{1} << 16}) {
+  for (const int64_t spread : {int64_t{1} << 6, int64_t{1} << 10, int64_t{1} << 16, int64_t{1} << 18}) {
     RadixQueue q;
     Rng rng(static_cast<uint64_t>(spread));
     std::vector<QueueEntry> reference;  // sorted
