@@ -9,7 +9,7 @@
 //   PeakHour/<with_wallet>/<minutes>: from 20:30 (sim time), every bet
 //     through the engines (sampling 1/1, 200,000 players); 0 = the same run
 //     without the wallet. Wallet share of wall time = 1 - without / with.
-//     PeakHour/1/5 is the short version (the full hour takes minutes).
+//     PeakHour/1/5 is the short version (the full hour: ~100 s CPU, ~10 GB).
 //   Day/<with_wallet>: 24 h at sampling 1/100. Goal: with <= 1.2 x without.
 #include <benchmark/benchmark.h>
 

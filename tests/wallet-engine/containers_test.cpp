@@ -1,7 +1,8 @@
 // The ledger's storage helpers against std:: references: ChunkQueue (entry
 // store) across chunk and growth boundaries, IdMap (open addressing with
 // backward-shift deletion) under random insert/erase, copies and moves, and
-// AllocateLarge's zero-filled huge-page path.
+// AllocateLarge's zero-filled huge-page path, SeqWindow (the engine's
+// per-record caches) against std::map.
 #include <gtest/gtest.h>
 
 #include <deque>
@@ -9,6 +10,7 @@
 
 #include "wallet-engine/chunk_queue.h"
 #include "wallet-engine/id_map.h"
+#include "wallet-engine/seq_window.h"
 
 namespace wallet {
 namespace {
@@ -101,6 +103,45 @@ TEST(AllocateLarge, HugeBlocksAreZeroedAndWritable) {
   auto* small = static_cast<unsigned char*>(AllocateLarge(1000));
   for (size_t i = 0; i < 1000; ++i) ASSERT_EQ(small[i], 0);
   FreeLarge(small, 1000);
+}
+
+// The engine's use: append the next seq, drop the oldest beyond a bound;
+// plus the rare cases (replace an existing seq, insert below the back, a
+// window with gaps) so lookups match std::map in every shape.
+TEST(SeqWindow, MatchesStdMapForAppendsDropsReplacesAndGaps) {
+  SeqWindow<uint64_t> w;
+  std::map<uint64_t, uint64_t> ref;
+  Rng rng(11);
+  uint64_t next = 1;
+  for (int step = 0; step < 20'000; ++step) {
+    const uint64_t roll = rng.Below(20);
+    if (roll < 12) {
+      next += roll == 0 ? 1 + rng.Below(5) : 1;  // sometimes a gap
+      w.Put(next, step);
+      ref[next] = static_cast<uint64_t>(step);
+    } else if (roll < 15 && !ref.empty()) {
+      w.PopFront();
+      ref.erase(ref.begin());
+    } else if (roll < 17 && !ref.empty()) {
+      const uint64_t seq = ref.begin()->first + rng.Below(next - ref.begin()->first + 1);
+      w.Put(seq, step);  // replace, or insert into a gap
+      ref[seq] = static_cast<uint64_t>(step);
+    }
+    ASSERT_EQ(w.size(), ref.size());
+    if (!ref.empty()) {
+      ASSERT_EQ(w.front_seq(), ref.begin()->first);
+      ASSERT_EQ(w.back_seq(), ref.rbegin()->first);
+      ASSERT_EQ(w.front(), ref.begin()->second);
+    }
+    const uint64_t probe = rng.Below(next + 3);
+    const auto it = ref.find(probe);
+    const uint64_t* got = w.Find(probe);
+    ASSERT_EQ(got != nullptr, it != ref.end()) << "seq " << probe;
+    if (got) {
+      ASSERT_EQ(*got, it->second);
+    }
+    ASSERT_EQ(w.Contains(probe), it != ref.end());
+  }
 }
 
 }  // namespace
