@@ -229,31 +229,33 @@ void ClusterAutoscaler::ScaleDown(sim::Time now) {
   if (under_since_.size() <= store.max_node_id()) {
     under_since_.resize(store.max_node_id() + 1);
     under_pass_.resize(store.max_node_id() + 1, 0);
-  }
-  // Candidates and targets: Ready with heartbeats, not cordoned, not being
-  // deleted, no spot notice (NodeHot: dense, one cache line per node).
-  std::vector<NodeId> ready;
-  std::vector<int32_t> pool_size(static_cast<size_t>(store.pool_count()), 0);
-  for (NodeId id : store.live_nodes()) {
-    const NodeHot& h = store.hot(id);
-    if (!h.ready || h.cordoned || h.blocked) continue;
-    ready.push_back(id);
-    ++pool_size[static_cast<size_t>(h.pool)];
+    kept_.resize(store.max_node_id() + 1, 0);
   }
   std::vector<NodeId> empty_to_remove;
   NodeId drain_candidate = kNoId;
   bool cooling_down = now < last_scale_up_ + config_.scale_down_delay_after_add ||
                       now < last_failed_scale_down_ + config_.scale_down_delay_after_failure;
-  // Pass 1 (every node, O(1) each): utilization and how long it has been
-  // under the threshold (a node not under it at the previous pass restarts).
+  // One pass over every node (O(1) each, NodeHot: dense, one cache line per
+  // node). Candidates and targets: Ready with heartbeats, not cordoned, not
+  // being deleted, no spot notice. Of those, utilization and how long each
+  // has been under the threshold (a node not under it at the previous pass
+  // restarts).
+  std::vector<NodeId> ready;
+  std::vector<int32_t> pool_size(static_cast<size_t>(store.pool_count()), 0);
   std::vector<NodeId> due;
-  for (NodeId id : ready) {
+  for (NodeId id : store.live_nodes()) {
     const NodeHot& h = store.hot(id);
+    if (!h.ready || h.cordoned || h.blocked) continue;
+    ready.push_back(id);
+    ++pool_size[static_cast<size_t>(h.pool)];
     NodeUtilization u = ComputeNodeUtilization(h.cpu_requested_millicores, h.memory_requested_bytes,
                                                h.cpu_allocatable_millicores,
                                                h.memory_allocatable_bytes);
     if (u.max >= config_.scale_down_utilization_threshold) {
-      if (!kept_reason_.empty()) kept_reason_.erase(id);
+      if (kept_[id]) {
+        kept_reason_.erase(id);
+        kept_[id] = 0;
+      }
       continue;
     }
     if (under_pass_[id] != scale_down_passes_ - 1) under_since_[id] = now;
@@ -310,10 +312,12 @@ void ClusterAutoscaler::ScaleDown(sim::Time now) {
                                 std::to_string(static_cast<int>(u.max * 100)) + "%): " + reason);
       }
       kept_reason_[id] = reason;
+      kept_[id] = 1;
       unremovable_until_[id] = now + config_.unremovable_recheck;
       continue;
     }
     kept_reason_.erase(id);
+    kept_[id] = 0;
     if (empty) {
       empty_to_remove.push_back(id);
     } else {

@@ -79,6 +79,7 @@ class ClusterAutoscaler {
   uint64_t scale_down_passes_ = 1;
   std::map<NodeId, sim::Time> unremovable_until_;
   std::map<NodeId, std::string> kept_reason_;
+  std::vector<uint8_t> kept_;  // by node id: has a kept_reason_ entry (a map lookup spared per node)
   bool draining_ = false;
 };
 
