@@ -23,10 +23,32 @@ bool SameRecord(const sim::LogRecord& a, const sim::LogRecord& b) {
 
 QString TimeText(sim::Time t) { return Q(sim::FormatDuration(t - sim::Time::Zero())); }
 
+// ---- SnapshotTableModel ----------------------------------------------------
+
+void SnapshotTableModel::SetSnapshot(std::shared_ptr<const Snapshot> s) {
+  beginResetModel();
+  snap_ = std::move(s);
+  endResetModel();
+}
+
+int SnapshotTableModel::columnCount(const QModelIndex& parent) const {
+  return parent.isValid() ? 0 : static_cast<int>(headers_.size());
+}
+
+QVariant SnapshotTableModel::headerData(int section, Qt::Orientation o, int role) const {
+  if (role != Qt::DisplayRole) return {};
+  if (o == Qt::Vertical) return section + 1;
+  return section >= 0 && section < static_cast<int>(headers_.size()) ? QString(headers_[section]) : QVariant();
+}
+
+bool SnapshotTableModel::InTable(const QModelIndex& index) const {
+  return index.isValid() && snap_ && index.row() < rowCount() && index.column() < columnCount();
+}
+
 // ---- SeriesTableModel ------------------------------------------------------
 
 SeriesTableModel::SeriesTableModel(size_t max_rows, QObject* parent)
-    : QAbstractTableModel(parent), max_rows_(max_rows < 2 ? 2 : max_rows) {}
+    : SnapshotTableModel({}, parent), max_rows_(max_rows < 2 ? 2 : max_rows) {}
 
 void SeriesTableModel::SetSnapshot(std::shared_ptr<const Snapshot> s) {
   beginResetModel();
@@ -56,7 +78,7 @@ int SeriesTableModel::columnCount(const QModelIndex& parent) const {
 }
 
 QVariant SeriesTableModel::data(const QModelIndex& index, int role) const {
-  if (!index.isValid() || !snap_ || index.row() >= rowCount() || index.column() >= columnCount()) return {};
+  if (!InTable(index)) return {};
   if (role != Qt::DisplayRole && role != kValueRole) return {};
   const SeriesRow& r = snap_->rows[SampleIndex(index.row())];
   const double v = index.column() == 0 ? r.t.seconds() / 60.0
@@ -100,10 +122,8 @@ int EventLogModel::rowCount(const QModelIndex& parent) const {
   return parent.isValid() || !snap_ ? 0 : static_cast<int>(snap_->log.size());
 }
 
-int EventLogModel::columnCount(const QModelIndex& parent) const { return parent.isValid() ? 0 : 4; }
-
 QVariant EventLogModel::data(const QModelIndex& index, int role) const {
-  if (!index.isValid() || index.row() >= rowCount() || index.column() >= 4) return {};
+  if (!InTable(index)) return {};
   const sim::LogRecord& r = snap_->log[static_cast<size_t>(index.row())];
   if (role == kValueRole && index.column() == 0) return r.t.seconds();
   if (role != Qt::DisplayRole) return {};
@@ -116,20 +136,7 @@ QVariant EventLogModel::data(const QModelIndex& index, int role) const {
   return {};
 }
 
-QVariant EventLogModel::headerData(int section, Qt::Orientation o, int role) const {
-  if (role != Qt::DisplayRole) return {};
-  if (o == Qt::Vertical) return section + 1;
-  static const char* kNames[] = {"t", "kind", "object", "message"};
-  return section >= 0 && section < 4 ? QString(kNames[section]) : QVariant();
-}
-
 // ---- NodeTableModel ------------------------------------------------------------
-
-void NodeTableModel::SetSnapshot(std::shared_ptr<const Snapshot> s) {
-  beginResetModel();
-  snap_ = std::move(s);
-  endResetModel();
-}
 
 int NodeTableModel::rowCount(const QModelIndex& parent) const {
   if (parent.isValid() || !snap_) return 0;
@@ -137,10 +144,8 @@ int NodeTableModel::rowCount(const QModelIndex& parent) const {
   return static_cast<int>(c.from_store ? c.nodes.size() : c.pool_counts.size());
 }
 
-int NodeTableModel::columnCount(const QModelIndex& parent) const { return parent.isValid() ? 0 : 7; }
-
 QVariant NodeTableModel::data(const QModelIndex& index, int role) const {
-  if (!index.isValid() || index.row() >= rowCount() || index.column() >= 7) return {};
+  if (!InTable(index)) return {};
   if (role != Qt::DisplayRole && role != kValueRole) return {};
   const ClusterView& c = snap_->cluster;
   const size_t row = static_cast<size_t>(index.row());
@@ -173,29 +178,14 @@ QVariant NodeTableModel::data(const QModelIndex& index, int role) const {
   return {};
 }
 
-QVariant NodeTableModel::headerData(int section, Qt::Orientation o, int role) const {
-  if (role != Qt::DisplayRole) return {};
-  if (o == Qt::Vertical) return section + 1;
-  static const char* kNames[] = {"node", "pool", "zone", "capacity", "state", "cpu requested", "pods"};
-  return section >= 0 && section < 7 ? QString(kNames[section]) : QVariant();
-}
-
 // ---- InjectionTableModel ---------------------------------------------------------
-
-void InjectionTableModel::SetSnapshot(std::shared_ptr<const Snapshot> s) {
-  beginResetModel();
-  snap_ = std::move(s);
-  endResetModel();
-}
 
 int InjectionTableModel::rowCount(const QModelIndex& parent) const {
   return parent.isValid() || !snap_ ? 0 : static_cast<int>(snap_->injections.size());
 }
 
-int InjectionTableModel::columnCount(const QModelIndex& parent) const { return parent.isValid() ? 0 : 4; }
-
 QVariant InjectionTableModel::data(const QModelIndex& index, int role) const {
-  if (!index.isValid() || index.row() >= rowCount() || index.column() >= 4) return {};
+  if (!InTable(index)) return {};
   if (role != Qt::DisplayRole) return {};
   const InjectionRecord& r = snap_->injections[static_cast<size_t>(index.row())];
   switch (index.column()) {
@@ -207,29 +197,14 @@ QVariant InjectionTableModel::data(const QModelIndex& index, int role) const {
   return {};
 }
 
-QVariant InjectionTableModel::headerData(int section, Qt::Orientation o, int role) const {
-  if (role != Qt::DisplayRole) return {};
-  if (o == Qt::Vertical) return section + 1;
-  static const char* kNames[] = {"t", "fault", "applied", "outcome"};
-  return section >= 0 && section < 4 ? QString(kNames[section]) : QVariant();
-}
-
 // ---- ScoreTableModel ---------------------------------------------------------------
-
-void ScoreTableModel::SetSnapshot(std::shared_ptr<const Snapshot> s) {
-  beginResetModel();
-  snap_ = std::move(s);
-  endResetModel();
-}
 
 int ScoreTableModel::rowCount(const QModelIndex& parent) const {
   return parent.isValid() || !snap_ ? 0 : static_cast<int>(snap_->score.objectives.size());
 }
 
-int ScoreTableModel::columnCount(const QModelIndex& parent) const { return parent.isValid() ? 0 : 5; }
-
 QVariant ScoreTableModel::data(const QModelIndex& index, int role) const {
-  if (!index.isValid() || index.row() >= rowCount() || index.column() >= 5) return {};
+  if (!InTable(index)) return {};
   const ObjectiveScore& o = snap_->score.objectives[static_cast<size_t>(index.row())];
   if (role == Qt::ForegroundRole && index.column() == 2) {
     if (o.status == ObjectiveScore::Status::kViolated) return QColor(Qt::red);
@@ -253,13 +228,6 @@ QVariant ScoreTableModel::data(const QModelIndex& index, int role) const {
     case 4: return snap_->score.started ? QString::number(o.minutes_out, 'f', 1) : QString();
   }
   return {};
-}
-
-QVariant ScoreTableModel::headerData(int section, Qt::Orientation o, int role) const {
-  if (role != Qt::DisplayRole) return {};
-  if (o == Qt::Vertical) return section + 1;
-  static const char* kNames[] = {"objective", "asks", "now", "value", "min out of SLO"};
-  return section >= 0 && section < 5 ? QString(kNames[section]) : QVariant();
 }
 
 }  // namespace rehearsal::gui
