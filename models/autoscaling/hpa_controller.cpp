@@ -174,6 +174,24 @@ void HpaController::BuildStates(Work& work, const Workload& w) {
   work.built = true;
 }
 
+namespace {
+// Removes the elements (groups of `stride`) at the ascending indices `gone`
+// in one pass: O(size) for any number of them.
+template <typename T>
+void EraseIndices(std::vector<T>& v, const std::vector<size_t>& gone, size_t stride) {
+  size_t out = gone.front() * stride;
+  size_t g = 0;
+  for (size_t i = gone.front(); i * stride < v.size(); ++i) {
+    if (g < gone.size() && gone[g] == i) {
+      ++g;
+      continue;
+    }
+    for (size_t s = 0; s < stride; ++s) v[out++] = std::move(v[i * stride + s]);
+  }
+  v.resize(out);
+}
+}  // namespace
+
 bool HpaController::ApplyTouched(Work& work, const Workload& w, const HpaState& h,
                                  std::vector<PodId>& touched) {
   if (touched.empty()) return false;
@@ -181,11 +199,20 @@ bool HpaController::ApplyTouched(Work& work, const Workload& w, const HpaState& 
   touched.erase(std::unique(touched.begin(), touched.end()), touched.end());
   const size_t metrics = h.config.metrics.size();
   const Store& store = cluster_.store();
+  // Pods gone from the workload are removed from the aligned arrays together
+  // at the end (a rollout or a drain removes many at once); until then the
+  // arrays stay sorted, and each later (larger) id is searched after the
+  // previous one's slot.
+  std::vector<size_t>& gone = work.gone;
+  gone.clear();
+  size_t from = 0;
   for (PodId id : touched) {
-    auto it = std::lower_bound(work.ids.begin(), work.ids.end(), id);
+    auto it = std::lower_bound(work.ids.begin() + static_cast<std::ptrdiff_t>(from),
+                               work.ids.end(), id);
     const size_t k = static_cast<size_t>(it - work.ids.begin());
     const auto at = static_cast<std::ptrdiff_t>(k);
     const bool present = it != work.ids.end() && *it == id;
+    from = present ? k + 1 : k;
     // Out of the tallies with the request and classes it was counted with.
     if (work.inc_valid && present && work.counted[k]) Uncount(work, h, k);
     // A touched pod is the workload's (the watcher filters by workload): it
@@ -204,21 +231,24 @@ bool HpaController::ApplyTouched(Work& work, const Workload& w, const HpaState& 
           work.inc_classes.insert(work.inc_classes.begin() + at * static_cast<std::ptrdiff_t>(metrics),
                                   metrics, PodClass::kDropped);
         }
+        from = k + 1;
       }
       ReadPod(id, &work.states[k], &work.cpu_requests_milli[k], &work.memory_requests_milli[k],
               &work.settled_at);
       if (work.inc_valid) work.dirty.push_back(id);
     } else if (present) {
-      work.ids.erase(it);
-      work.states.erase(work.states.begin() + at);
-      work.cpu_requests_milli.erase(work.cpu_requests_milli.begin() + at);
-      work.memory_requests_milli.erase(work.memory_requests_milli.begin() + at);
-      if (work.inc_valid) {
-        work.roles.erase(work.roles.begin() + at);
-        work.counted.erase(work.counted.begin() + at);
-        const auto from = work.inc_classes.begin() + at * static_cast<std::ptrdiff_t>(metrics);
-        work.inc_classes.erase(from, from + static_cast<std::ptrdiff_t>(metrics));
-      }
+      gone.push_back(k);
+    }
+  }
+  if (!gone.empty()) {
+    EraseIndices(work.ids, gone, 1);
+    EraseIndices(work.states, gone, 1);
+    EraseIndices(work.cpu_requests_milli, gone, 1);
+    EraseIndices(work.memory_requests_milli, gone, 1);
+    if (work.inc_valid) {
+      EraseIndices(work.roles, gone, 1);
+      EraseIndices(work.counted, gone, 1);
+      EraseIndices(work.inc_classes, gone, metrics);
     }
   }
   touched.clear();

@@ -112,6 +112,7 @@ class HpaController {
     std::vector<PodClass> inc_classes;       // aligned with ids, one per metric
     std::vector<PodId> dirty;                // not counted: re-classified at the next sync
     std::vector<PodId> unsettled;            // counted, a class may still move with `now`
+    std::vector<size_t> gone;                // scratch of ApplyTouched: indices to remove
   };
   // Pods of each HPA target touched by a watch event since its last sync;
   // shared with the watcher, which may outlive the controller.
