@@ -145,7 +145,28 @@ models::WorkloadSpec BindWorkload(const Service& s, const Scenario& scenario) {
       }
     }
   }
-  if (s.spread_zones) {
+  const auto key = [](Topology t) { return t == Topology::kZone ? models::kLabelZone : models::kLabelHostname; };
+  const auto bind_terms = [&key](const std::vector<PodAffinitySpec>& terms, std::vector<models::PodAffinityTerm>& required,
+                                 std::vector<models::PodAffinityTerm>& preferred) {
+    for (const PodAffinitySpec& t : terms) {
+      models::PodAffinityTerm term;
+      term.workloads = t.services;  // empty: the service's own pods
+      term.topology_key = key(t.topology);
+      term.weight = static_cast<int32_t>(t.weight);
+      (t.required ? required : preferred).push_back(std::move(term));
+    }
+  };
+  bind_terms(s.affinity, pod.pod_affinity_required, pod.pod_affinity_preferred);
+  bind_terms(s.anti_affinity, pod.pod_anti_affinity_required, pod.pod_anti_affinity_preferred);
+  for (const SpreadSpec& c : s.topology_spread) {
+    models::TopologySpreadConstraint spread;
+    spread.max_skew = static_cast<int32_t>(c.max_skew);
+    spread.topology_key = key(c.topology);
+    spread.do_not_schedule = c.do_not_schedule;
+    pod.topology_spread.push_back(spread);
+  }
+  // Like the scheduler's default constraints, only for pods that define none.
+  if (s.spread_zones && s.topology_spread.empty()) {
     models::TopologySpreadConstraint spread;
     spread.max_skew = 1;
     spread.topology_key = models::kLabelZone;

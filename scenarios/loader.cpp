@@ -144,6 +144,8 @@ struct Specs {
   ObjectSpec<CanaryStep> canary_step{"a canary step"};
   ObjectSpec<RolloutSpec> analysis{"rollout analysis"};
   ObjectSpec<RolloutSpec> rollout{"a rollout strategy"};
+  ObjectSpec<PodAffinitySpec> affinity_term{"a pod (anti-)affinity term"};
+  ObjectSpec<SpreadSpec> spread{"a topology spread constraint"};
   ObjectSpec<Service> service{"a service"};
   ObjectSpec<LoadProfile> profile{"a load profile"};
   ObjectSpec<Peak> peak{"a peak"};
@@ -359,6 +361,23 @@ Specs::Specs() {
           ctx.Error(n, "found a Canary strategy without 'steps', expected a list of canary steps");
       });
 
+  const auto topology = [] {
+    return Enum<Topology>({{"hostname", Topology::kHostname}, {"zone", Topology::kZone}});
+  };
+  affinity_term.Add("topology", &PodAffinitySpec::topology, topology(), "hostname (a node) or zone", true)
+      .Add("required", &PodAffinitySpec::required, Bool(), "a hard rule (default: preferred)")
+      .Add("weight", &PodAffinitySpec::weight, Integer(1, 100), "preferred terms: score weight")
+      .Add("services", &PodAffinitySpec::services, StringList(), "whose pods (default: its own)")
+      .Check([](const YAML::Node& n, PodAffinitySpec& t, Ctx& ctx) {
+        t.mark = ctx.Mark(n);
+        if (t.required && n.IsMap() && n["weight"].IsDefined())
+          ctx.Error(n["weight"], "found a weight on a required term, expected weight only on preferred terms");
+      });
+  spread.Add("topology", &SpreadSpec::topology, topology(), "hostname (a node) or zone", true)
+      .Add("max_skew", &SpreadSpec::max_skew, Integer(1, 1000), "maxSkew")
+      .Add("when_unsatisfiable", &SpreadSpec::do_not_schedule,
+           Enum<bool>({{"DoNotSchedule", true}, {"ScheduleAnyway", false}}), "block or only prefer");
+
   service.Add("name", &Service::name, Name(), "service (workload) name", true)
       .Add("kind", &Service::kind,
            Enum<WorkloadKind>({{"Deployment", WorkloadKind::kDeployment},
@@ -375,6 +394,9 @@ Specs::Specs() {
       .Add("priority", &Service::priority, Integer(-2147483648LL, 1000000000), "priority value")
       .Add("node_pool", &Service::node_pool, Name(), "pin to a node pool")
       .Add("spread_zones", &Service::spread_zones, Bool(), "topology spread over zones")
+      .List("affinity", &Service::affinity, &affinity_term, "pod affinity: next to these pods")
+      .List("anti_affinity", &Service::anti_affinity, &affinity_term, "pod anti-affinity: away from these pods")
+      .List("topology_spread", &Service::topology_spread, &spread, "topologySpreadConstraints")
       .Object("performance", &Service::performance, &performance, "how a pod serves requests")
       .Custom("versions", "{\"type\": \"object\", \"additionalProperties\": " + performance.Schema() + "}",
               [this](const YAML::Node& n, Service& s, Ctx& ctx) {
@@ -740,18 +762,28 @@ Specs::Specs() {
                   }
                   ctx.path.pop_back();
                 }
-                // Calls may point forward, so they are checked once all services exist.
+                // Calls and (anti-)affinity terms may point forward: checked once all services exist.
                 std::vector<std::string> names = ServiceNames(s);
                 for (size_t i = 0; i < n.size(); ++i) {
                   const YAML::Node calls = n[i].IsMap() ? n[i]["calls"] : YAML::Node();
-                  if (!calls.IsDefined() || !calls.IsSequence()) continue;
-                  for (size_t j = 0; j < calls.size(); ++j) {
+                  for (size_t j = 0; calls.IsDefined() && calls.IsSequence() && j < calls.size(); ++j) {
                     const YAML::Node to = calls[j].IsMap() ? calls[j]["to"] : YAML::Node();
                     if (to.IsDefined() && to.IsScalar() && !Contains(names, to.Scalar()))
                       UnknownRef(ctx, to, "services", names);
                     if (to.IsDefined() && to.IsScalar() && n[i]["name"].IsDefined() &&
                         to.Scalar() == n[i]["name"].Scalar())
                       ctx.Error(to, "found a service calling itself, expected a call to another service");
+                  }
+                  for (const char* key : {"affinity", "anti_affinity"}) {
+                    const YAML::Node terms = n[i].IsMap() ? n[i][key] : YAML::Node();
+                    if (!terms.IsDefined() || !terms.IsSequence()) continue;
+                    for (size_t j = 0; j < terms.size(); ++j) {
+                      const YAML::Node svcs = terms[j].IsMap() ? terms[j]["services"] : YAML::Node();
+                      if (!svcs.IsDefined() || !svcs.IsSequence()) continue;
+                      for (size_t k = 0; k < svcs.size(); ++k)
+                        if (svcs[k].IsScalar() && !Contains(names, svcs[k].Scalar()))
+                          UnknownRef(ctx, svcs[k], "services", names);
+                    }
                   }
                 }
               },

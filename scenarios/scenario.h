@@ -193,6 +193,29 @@ struct RolloutSpec {
   sim::Duration analysis_max_p99 = sim::Duration::Seconds(0);  // 0: no check
 };
 
+// The topology domain of a placement rule: a node (kubernetes.io/hostname)
+// or a zone (topology.kubernetes.io/zone).
+enum class Topology { kHostname, kZone };
+
+// One pod (anti-)affinity term: with (or away from) the pods of `services`
+// (empty: the service's own pods) in the same `topology` domain. Required
+// terms filter nodes (requiredDuringSchedulingIgnoredDuringExecution);
+// preferred ones add `weight` (1-100) to the score.
+struct PodAffinitySpec {
+  Topology topology = Topology::kHostname;
+  bool required = false;
+  int64_t weight = 100;
+  std::vector<std::string> services;
+  sim::SourceMark mark;
+};
+
+// One topologySpreadConstraint over the service's own pods.
+struct SpreadSpec {
+  Topology topology = Topology::kZone;
+  int64_t max_skew = 1;
+  bool do_not_schedule = true;  // whenUnsatisfiable: DoNotSchedule (else ScheduleAnyway)
+};
+
 // A workload and the service in front of it.
 struct Service {
   std::string name;
@@ -207,6 +230,9 @@ struct Service {
   int64_t priority = 0;
   std::string node_pool;                 // empty: any pool without taints
   bool spread_zones = true;              // topology spread over zones
+  std::vector<PodAffinitySpec> affinity;        // pod affinity terms
+  std::vector<PodAffinitySpec> anti_affinity;   // pod anti-affinity terms
+  std::vector<SpreadSpec> topology_spread;      // explicit spread constraints
   PerformanceProfile performance;
   std::map<std::string, PerformanceProfile> versions;  // bad-release profiles by version
   std::vector<Call> calls;
