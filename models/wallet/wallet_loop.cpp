@@ -1779,7 +1779,10 @@ void WalletLoop::OnEndpointChange(const EndpointInfo& endpoint, EndpointChange c
                                   std::to_string(im.players) + " sampled players");
         return;
       }
-      // A new member starts empty; the primary seeds it (snapshot install).
+      // A member that was running before the rehearsal (warm start) holds the
+      // same base backup as the primary; a new member starts empty and the
+      // primary seeds it (snapshot install).
+      if (endpoint.preexisting && !im.genesis_image.empty()) im.InstallGenesis(e);
       e.role = Role::kStandby;
       RH_ASSERT(im.StartEngine(e, we::Role::kReplica, im.term, false));
       im.StartHaLoop(e);
