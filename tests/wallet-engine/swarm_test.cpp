@@ -68,7 +68,7 @@ TEST(Swarm, TwoThousandSeedsHoldEveryInvariant) {
 //       point a replaced disk must reach before voting was taken from nodes
 //       that had forgotten it across restarts; the controller keeps it now.
 TEST(Swarm, RegressionSeeds) {
-  for (uint64_t seed : {1407ULL, 3069ULL, 3096ULL, 5909ULL, 5302ULL}) {
+  for (uint64_t seed : {1407ULL, 3069ULL, 3096ULL, 5909ULL, 5302ULL, 1004817ULL}) {
     const SwarmReport r = RunSwarmSeed(seed);
     EXPECT_TRUE(r.ok) << "seed " << seed << ": " << r.failure << "\n  config: " << r.config;
     EXPECT_FALSE(r.stalled) << seed;
