@@ -764,27 +764,27 @@ Specs::Specs() {
                 }
                 // Calls and (anti-)affinity terms may point forward: checked once all services exist.
                 std::vector<std::string> names = ServiceNames(s);
+                // Each element of service i's list `key`, or its field `field` when given.
+                const auto each = [&n](size_t i, const char* key, const char* field, auto&& f) {
+                  const YAML::Node list = n[i].IsMap() ? n[i][key] : YAML::Node();
+                  for (size_t j = 0; list.IsDefined() && list.IsSequence() && j < list.size(); ++j) {
+                    const YAML::Node v = !field ? list[j] : list[j].IsMap() ? list[j][field] : YAML::Node();
+                    if (v.IsDefined()) f(v);
+                  }
+                };
+                const auto known = [&](const YAML::Node& ref) {
+                  if (ref.IsScalar() && !Contains(names, ref.Scalar())) UnknownRef(ctx, ref, "services", names);
+                };
                 for (size_t i = 0; i < n.size(); ++i) {
-                  const YAML::Node calls = n[i].IsMap() ? n[i]["calls"] : YAML::Node();
-                  for (size_t j = 0; calls.IsDefined() && calls.IsSequence() && j < calls.size(); ++j) {
-                    const YAML::Node to = calls[j].IsMap() ? calls[j]["to"] : YAML::Node();
-                    if (to.IsDefined() && to.IsScalar() && !Contains(names, to.Scalar()))
-                      UnknownRef(ctx, to, "services", names);
-                    if (to.IsDefined() && to.IsScalar() && n[i]["name"].IsDefined() &&
-                        to.Scalar() == n[i]["name"].Scalar())
+                  each(i, "calls", "to", [&](const YAML::Node& to) {
+                    known(to);
+                    if (to.IsScalar() && n[i]["name"].IsDefined() && to.Scalar() == n[i]["name"].Scalar())
                       ctx.Error(to, "found a service calling itself, expected a call to another service");
-                  }
-                  for (const char* key : {"affinity", "anti_affinity"}) {
-                    const YAML::Node terms = n[i].IsMap() ? n[i][key] : YAML::Node();
-                    if (!terms.IsDefined() || !terms.IsSequence()) continue;
-                    for (size_t j = 0; j < terms.size(); ++j) {
-                      const YAML::Node svcs = terms[j].IsMap() ? terms[j]["services"] : YAML::Node();
-                      if (!svcs.IsDefined() || !svcs.IsSequence()) continue;
-                      for (size_t k = 0; k < svcs.size(); ++k)
-                        if (svcs[k].IsScalar() && !Contains(names, svcs[k].Scalar()))
-                          UnknownRef(ctx, svcs[k], "services", names);
-                    }
-                  }
+                  });
+                  for (const char* key : {"affinity", "anti_affinity"})
+                    each(i, key, "services", [&](const YAML::Node& svcs) {
+                      for (size_t k = 0; svcs.IsSequence() && k < svcs.size(); ++k) known(svcs[k]);
+                    });
                 }
               },
               "workloads and the services in front of them", false,

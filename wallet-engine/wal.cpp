@@ -273,7 +273,7 @@ RecoveryResult Recover(const DirImage& dir, const RecoveryOptions& options) {
   // 1. Newest valid snapshot not beyond the target.
   uint64_t start_gen = 0;
   bool have_snapshot = false;
-  std::string damaged_snapshot;  // the newest snapshot skipped as unreadable
+  std::optional<Diagnosis> damaged;  // the newest snapshot skipped as unreadable
   for (uint64_t gen : snaps) {
     SnapshotHeader h;
     std::string_view body;
@@ -281,7 +281,7 @@ RecoveryResult Recover(const DirImage& dir, const RecoveryOptions& options) {
     const std::string name = SnapshotName(gen);
     if (!DecodeSnapshot(dir.at(name), &h, &body, &what)) {
       r.warnings.push_back(name + " @ offset 0: " + what + "; using an older snapshot and more log");
-      if (damaged_snapshot.empty()) damaged_snapshot = name + " @ offset 0: " + what;
+      if (!damaged) damaged = Diagnosis{name, 0, what};
       continue;
     }
     if (h.seq > options.stop_seq) continue;
@@ -307,13 +307,11 @@ RecoveryResult Recover(const DirImage& dir, const RecoveryOptions& options) {
   // starting point is still there (segments are recycled once newer
   // snapshots exist): else falling back would silently drop every record
   // between the two snapshots, acknowledged ones included.
-  if (!damaged_snapshot.empty() &&
-      (have_snapshot ? !std::binary_search(segs.begin(), segs.end(), start_gen) : segs.empty())) {
-    r.diagnosis = {damaged_snapshot.substr(0, damaged_snapshot.find(" @ ")), 0,
-                   damaged_snapshot.substr(damaged_snapshot.find(": ") + 2) +
-                       "; the log after the older starting point (" +
-                       (have_snapshot ? SnapshotName(start_gen) : std::string("genesis")) +
-                       ") is recycled, so recovering from it would lose records"};
+  if (damaged && (have_snapshot ? !std::binary_search(segs.begin(), segs.end(), start_gen) : segs.empty())) {
+    r.diagnosis = *damaged;
+    r.diagnosis.what += "; the log after the older starting point (" +
+                        (have_snapshot ? SnapshotName(start_gen) : std::string("genesis")) +
+                        ") is recycled, so recovering from it would lose records";
     return r;
   }
   // 2. Replay segments from the snapshot's generation on.

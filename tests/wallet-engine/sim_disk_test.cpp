@@ -12,20 +12,17 @@
 namespace wallet {
 namespace {
 
-IoRequest Write(const std::string& file, uint64_t offset, const std::string& bytes) {
-  IoRequest r;
-  r.kind = IoKind::kWrite;
-  r.file = file;
-  r.offset = offset;
-  r.bytes = bytes;
-  return r;
-}
 IoRequest Op(IoKind kind, const std::string& file, uint64_t offset = 0, const std::string& target = {}) {
   IoRequest r;
   r.kind = kind;
   r.file = file;
   r.offset = offset;
   r.target = target;
+  return r;
+}
+IoRequest Write(const std::string& file, uint64_t offset, const std::string& bytes) {
+  IoRequest r = Op(IoKind::kWrite, file, offset);
+  r.bytes = bytes;
   return r;
 }
 
