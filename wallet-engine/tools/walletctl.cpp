@@ -304,6 +304,9 @@ int Soak(int argc, char** argv) {
 
 // ------------------------------------------------------------------ bench ---
 
+// An fdatasync's duration in ms.
+double Ms(const FileDriver::Interval& f) { return static_cast<double>(f.end_us - f.start_us) / 1000.0; }
+
 double Percentile(std::vector<double> v, double q) {
   if (v.empty()) return 0;
   std::sort(v.begin(), v.end());
@@ -440,8 +443,8 @@ int Bench(bool json) {
     }
     durable = static_cast<double>(done) / (NowS() - t0);
     std::vector<double> fs;
-    for (const auto& f : w->FsyncIntervals())
-      fs.push_back(static_cast<double>(f.end_us - f.start_us) / 1000.0);
+    const std::vector<FileDriver::Interval> durable_flushes = w->FsyncIntervals();
+    for (const auto& f : durable_flushes) fs.push_back(Ms(f));
     fsync_p50_ms = Percentile(fs, 0.5);
 
     // Acknowledgement latency at half that load: requests of 64 transfers,
@@ -449,7 +452,7 @@ int Bench(bool json) {
     // for 3 s. Latency = submit -> reply released by the group-commit thread
     // (a callback timestamps it: no polling delay is added).
     const double rate = durable / 2 / 64;  // requests per second
-    const size_t fsync_mark = w->FsyncIntervals().size();
+    const size_t fsync_mark = durable_flushes.size();
     std::mutex ack_mu;
     std::vector<double> lat, lat_sched;
     std::vector<uint64_t> sent_us;  // for the floor below
@@ -486,8 +489,7 @@ int Bench(bool json) {
     ack_sched_p99_ms = Percentile(lat_sched, 0.99);
     std::vector<double> fs_half;
     const std::vector<FileDriver::Interval> all = w->FsyncIntervals();
-    for (size_t i = fsync_mark; i < all.size(); ++i)
-      fs_half.push_back(static_cast<double>(all[i].end_us - all[i].start_us) / 1000.0);
+    for (size_t i = fsync_mark; i < all.size(); ++i) fs_half.push_back(Ms(all[i]));
     // What this disk allowed: a request's record is written after it was
     // sent, so the earliest flush that can cover it is the first one that
     // started after the send, and no acknowledgement can come before that
