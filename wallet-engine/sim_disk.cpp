@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstring>
 
 namespace wallet {
 
@@ -10,14 +11,46 @@ uint64_t SimDisk::NewLineage() {
   return next.fetch_add(1, std::memory_order_relaxed);
 }
 
+SimDisk::Bytes& SimDisk::Bytes::operator=(const Bytes& other) {
+  if (this == &other) return *this;
+  size_ = 0;
+  Reserve(other.size_);
+  if (other.size_ > 0) std::memcpy(data_, other.data_, other.size_);
+  size_ = other.size_;
+  return *this;
+}
+
+void SimDisk::Bytes::Reserve(size_t n) {
+  if (n <= capacity_) return;
+  size_t capacity = std::max<size_t>(capacity_ * 2, 256);
+  while (capacity < n) capacity *= 2;
+  char* grown = static_cast<char*>(AllocateLarge(capacity, false));
+  if (size_ > 0) std::memcpy(grown, data_, size_);
+  FreeLarge(data_, capacity_);
+  data_ = grown;
+  capacity_ = capacity;
+}
+
+void SimDisk::Bytes::append(std::string_view bytes) {
+  Reserve(size_ + bytes.size());
+  if (!bytes.empty()) std::memcpy(data_ + size_, bytes.data(), bytes.size());
+  size_ += bytes.size();
+}
+
+void SimDisk::Bytes::resize(size_t n) {
+  Reserve(n);
+  if (n > size_) std::memset(data_ + size_, 0, n - size_);
+  size_ = n;
+}
+
 void SimDisk::ApplyWrite(File* f, uint64_t offset, std::string_view bytes) {
-  std::string& data = f->durable;
+  Bytes& data = f->durable;
   if (offset == data.size()) {  // the log's usual case: an append
     data.append(bytes);
     return;
   }
   if (offset < data.size() && !bytes.empty()) f->lineage = NewLineage();
-  if (data.size() < offset + bytes.size()) data.resize(offset + bytes.size(), '\0');
+  if (data.size() < offset + bytes.size()) data.resize(offset + bytes.size());
   std::memcpy(data.data() + offset, bytes.data(), bytes.size());
 }
 
@@ -66,10 +99,10 @@ IoCompletion SimDisk::Execute(IoRequest req) {
         if (w.lost) {
           // The medium kept nothing; the size still covers the region.
           if (f.durable.size() < w.offset + w.bytes.size())
-            f.durable.resize(w.offset + w.bytes.size(), '\0');
+            f.durable.resize(w.offset + w.bytes.size());
         } else if (w.misdirected) {
           if (f.durable.size() < w.offset + w.bytes.size())
-            f.durable.resize(w.offset + w.bytes.size(), '\0');
+            f.durable.resize(w.offset + w.bytes.size());
           ApplyWrite(&f, w.offset + faults_.misdirect_bytes, w.bytes);
         } else {
           ApplyWrite(&f, w.offset, w.bytes);
@@ -157,14 +190,15 @@ void SimDisk::Crash() {
 
 DirImage SimDisk::Image() const {
   DirImage image;
-  for (const auto& [name, f] : files_) image[name] = f.durable;
+  for (const auto& [name, f] : files_) image[name] = std::string(f.durable.view());
   return image;
 }
 
 void SimDisk::FlipBit(const std::string& file, uint64_t offset, int bit) {
   File& f = files_.at(file);
   WE_ASSERT(offset < f.durable.size());
-  f.durable[offset] = static_cast<char>(f.durable[offset] ^ (1 << bit));
+  char& byte = f.durable.data()[offset];
+  byte = static_cast<char>(byte ^ (1 << bit));
   f.lineage = NewLineage();
   ++log_.bit_flips;
 }
