@@ -2,6 +2,7 @@
 
 #include <sys/mman.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <new>
@@ -44,6 +45,34 @@ void* AllocateLarge(size_t bytes, bool zero) {
   void* p = zero ? std::calloc(1, bytes == 0 ? 1 : bytes) : std::malloc(bytes == 0 ? 1 : bytes);
   if (!p) throw std::bad_alloc();
   return p;
+}
+
+LargeBytes& LargeBytes::operator=(const LargeBytes& other) {
+  if (this != &other) assign(other.view());
+  return *this;
+}
+
+void LargeBytes::Reserve(size_t n) {
+  if (n <= capacity_) return;
+  size_t capacity = std::max<size_t>(capacity_ * 2, 256);
+  while (capacity < n) capacity *= 2;
+  char* grown = static_cast<char*>(AllocateLarge(capacity, false));
+  if (size_ > 0) std::memcpy(grown, data_, size_);
+  FreeLarge(data_, capacity_);
+  data_ = grown;
+  capacity_ = capacity;
+}
+
+void LargeBytes::append(std::string_view bytes) {
+  Reserve(size_ + bytes.size());
+  if (!bytes.empty()) std::memcpy(data_ + size_, bytes.data(), bytes.size());
+  size_ += bytes.size();
+}
+
+void LargeBytes::resize(size_t n) {
+  Reserve(n);
+  if (n > size_) std::memset(data_ + size_, 0, n - size_);
+  size_ = n;
 }
 
 void FreeLarge(void* p, size_t bytes) {

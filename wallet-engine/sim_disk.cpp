@@ -11,40 +11,8 @@ uint64_t SimDisk::NewLineage() {
   return next.fetch_add(1, std::memory_order_relaxed);
 }
 
-SimDisk::Bytes& SimDisk::Bytes::operator=(const Bytes& other) {
-  if (this == &other) return *this;
-  size_ = 0;
-  Reserve(other.size_);
-  if (other.size_ > 0) std::memcpy(data_, other.data_, other.size_);
-  size_ = other.size_;
-  return *this;
-}
-
-void SimDisk::Bytes::Reserve(size_t n) {
-  if (n <= capacity_) return;
-  size_t capacity = std::max<size_t>(capacity_ * 2, 256);
-  while (capacity < n) capacity *= 2;
-  char* grown = static_cast<char*>(AllocateLarge(capacity, false));
-  if (size_ > 0) std::memcpy(grown, data_, size_);
-  FreeLarge(data_, capacity_);
-  data_ = grown;
-  capacity_ = capacity;
-}
-
-void SimDisk::Bytes::append(std::string_view bytes) {
-  Reserve(size_ + bytes.size());
-  if (!bytes.empty()) std::memcpy(data_ + size_, bytes.data(), bytes.size());
-  size_ += bytes.size();
-}
-
-void SimDisk::Bytes::resize(size_t n) {
-  Reserve(n);
-  if (n > size_) std::memset(data_ + size_, 0, n - size_);
-  size_ = n;
-}
-
 void SimDisk::ApplyWrite(File* f, uint64_t offset, std::string_view bytes) {
-  Bytes& data = f->durable;
+  LargeBytes& data = f->durable;
   if (offset == data.size()) {  // the log's usual case: an append
     data.append(bytes);
     return;

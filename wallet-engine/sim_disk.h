@@ -85,44 +85,12 @@ class SimDisk {
     bool lost = false;
     bool misdirected = false;
   };
-  // A file's durable bytes: one contiguous buffer that grows by doubling in
-  // AllocateLarge storage, so a log segment of hundreds of MB lives in
-  // huge pages (one page fault per 2 MiB) instead of a std::string whose
-  // every doubling took fresh 4 KiB pages: appending to the SimDisk files
-  // was ~9% of a simulated wallet's CPU time, most of it page faults
-  // (perf on `rehearse run evening-peak.yaml`, issue 7).
-  class Bytes {
-   public:
-    Bytes() = default;
-    Bytes(const Bytes& other) { *this = other; }
-    Bytes& operator=(const Bytes& other);
-    Bytes(Bytes&& other) noexcept { Swap(other); }
-    Bytes& operator=(Bytes&& other) noexcept {
-      Swap(other);
-      return *this;
-    }
-    ~Bytes() { FreeLarge(data_, capacity_); }
-    size_t size() const { return size_; }
-    bool empty() const { return size_ == 0; }
-    char* data() { return data_; }
-    std::string_view view() const { return {data_, size_}; }
-    void append(std::string_view bytes);
-    // Grows with zero bytes or cuts.
-    void resize(size_t n);
-
-   private:
-    void Reserve(size_t n);
-    void Swap(Bytes& other) noexcept {
-      std::swap(data_, other.data_);
-      std::swap(size_, other.size_);
-      std::swap(capacity_, other.capacity_);
-    }
-    char* data_ = nullptr;
-    size_t size_ = 0;
-    size_t capacity_ = 0;
-  };
   struct File {
-    Bytes durable;
+    // AllocateLarge-backed: a log segment of hundreds of MB lives in huge
+    // pages (one page fault per 2 MiB) instead of a std::string whose every
+    // doubling took fresh 4 KiB pages (appending was ~9% of a simulated
+    // wallet's CPU, mostly page faults; perf on `rehearse run`, issue 7).
+    LargeBytes durable;
     std::vector<PendingWrite> pending;
     uint64_t lineage = NewLineage();
   };
