@@ -26,7 +26,7 @@ constexpr size_t kHugePage = size_t{2} << 20;
 size_t MappedSize(size_t bytes) { return (bytes + kHugePage - 1) / kHugePage * kHugePage; }
 }  // namespace
 
-void* AllocateLarge(size_t bytes, bool zero) {
+void* AllocateLarge(size_t bytes, bool zero, bool prefault) {
   if (bytes >= kHugePage / 2) {
     const size_t size = MappedSize(bytes);
     // Over-map by one huge page, then trim to a 2 MiB-aligned window.
@@ -40,7 +40,16 @@ void* AllocateLarge(size_t bytes, bool zero) {
     if (end > aligned + size) ::munmap(reinterpret_cast<void*>(aligned + size), end - (aligned + size));
     void* p = reinterpret_cast<void*>(aligned);
     ::madvise(p, size, MADV_HUGEPAGE);  // advisory: failure only costs speed
-    return p;                           // anonymous mappings are zero-filled
+    if (prefault) {
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23  // Linux 5.14
+#endif
+      if (::madvise(p, size, MADV_POPULATE_WRITE) != 0) {
+        volatile char* bytes_at = static_cast<char*>(p);
+        for (size_t at = 0; at < size; at += 4096) bytes_at[at] = 0;
+      }
+    }
+    return p;  // anonymous mappings are zero-filled
   }
   void* p = zero ? std::calloc(1, bytes == 0 ? 1 : bytes) : std::malloc(bytes == 0 ? 1 : bytes);
   if (!p) throw std::bad_alloc();

@@ -96,8 +96,12 @@ inline void PrefetchAddress(const void* p) {
 // costs ~50 page faults instead of ~25,000 and no second zeroing pass (a
 // replay spent 25% of its time in the page-fault path, measured with perf).
 // zero=false allows unspecified bytes (storage written before it is read).
+// prefault=true also faults every page in now (MADV_POPULATE_WRITE, else a
+// write per 4 KiB): for storage reserved at startup, so that the first write
+// to each page later does not stall the caller (zeroing a 2 MiB huge page in
+// the fault path held the group-commit lock for milliseconds).
 // Never returns null (throws std::bad_alloc). Free with FreeLarge(p, bytes).
-void* AllocateLarge(size_t bytes, bool zero = true);
+void* AllocateLarge(size_t bytes, bool zero = true, bool prefault = false);
 void FreeLarge(void* p, size_t bytes);
 struct LargeDeleter {
   size_t bytes = 0;

@@ -5,7 +5,11 @@
 // and page-faulted every 4 KiB; full chunks here are ~2 MiB huge-page-backed
 // blocks (AllocateLarge), and the newest chunk starts at 64 elements and
 // doubles, so a small ledger (tests, swarm nodes) stays small. Profiled with
-// perf on `wallet_bench --benchmark_filter=Replay`. A copy is a deep copy;
+// perf on `wallet_bench --benchmark_filter=Replay`. Reserve(n) allocates and
+// prefaults the full chunks n elements need up front (static allocation, as
+// a production wallet sizes for its retention), and a chunk consumed at the
+// front is kept as a spare for the back: in steady state push_back neither
+// maps memory nor page-faults. A copy is a deep copy (without spares);
 // iteration order is insertion order.
 #pragma once
 
@@ -31,6 +35,7 @@ class ChunkQueue {
   ChunkQueue& operator=(const ChunkQueue& other) {
     if (this == &other) return *this;
     chunks_.clear();
+    spare_.clear();
     head_ = 0;
     size_ = 0;
     last_capacity_ = 0;
@@ -60,10 +65,16 @@ class ChunkQueue {
     const size_t c = j / kChunk;
     const size_t at = j % kChunk;
     if (c == chunks_.size()) {
-      // A new chunk: full size once the queue is that large already.
-      last_capacity_ = chunks_.empty() ? kFirstCapacity : kChunk;
-      last_capacity_ = std::min(last_capacity_, kChunk);
-      chunks_.emplace_back(Allocate(last_capacity_));
+      if (!spare_.empty()) {  // reserved or recycled: full size, already faulted in
+        chunks_.push_back(std::move(spare_.front()));
+        spare_.pop_front();
+        last_capacity_ = kChunk;
+      } else {
+        // A new chunk: full size once the queue is that large already.
+        last_capacity_ = chunks_.empty() ? kFirstCapacity : kChunk;
+        last_capacity_ = std::min(last_capacity_, kChunk);
+        chunks_.emplace_back(Allocate(last_capacity_));
+      }
     } else if (at == last_capacity_) {
       // The newest chunk is full below kChunk: double it.
       const size_t grown = std::min(kChunk, last_capacity_ * 2);
@@ -85,9 +96,16 @@ class ChunkQueue {
     ++head_;
     --size_;
     if (head_ == kChunk) {  // the front chunk was full and is now consumed
+      if (spare_.size() < kSparesKept) spare_.push_back(std::move(chunks_.front()));
       chunks_.pop_front();
       head_ = 0;
     }
+  }
+  // Full chunks for n elements in total (from the front), allocated and
+  // faulted in now; push_back then takes them in order.
+  void Reserve(size_t n) {
+    const size_t chunks_needed = (head_ + n + kChunk - 1) / kChunk;
+    while (chunks_.size() + spare_.size() < chunks_needed) spare_.push_back(Allocate(kChunk, true));
   }
   // Calls f(element) in insertion order.
   template <typename F>
@@ -96,11 +114,13 @@ class ChunkQueue {
   }
 
  private:
-  static std::unique_ptr<T, LargeDeleter> Allocate(size_t n) {
-    return std::unique_ptr<T, LargeDeleter>(static_cast<T*>(AllocateLarge(n * sizeof(T), false)),
-                                            LargeDeleter{n * sizeof(T)});
+  static constexpr size_t kSparesKept = 2;  // recycled front chunks kept for the back
+  static std::unique_ptr<T, LargeDeleter> Allocate(size_t n, bool prefault = false) {
+    return std::unique_ptr<T, LargeDeleter>(
+        static_cast<T*>(AllocateLarge(n * sizeof(T), false, prefault)), LargeDeleter{n * sizeof(T)});
   }
   std::deque<std::unique_ptr<T, LargeDeleter>> chunks_;
+  std::deque<std::unique_ptr<T, LargeDeleter>> spare_;  // full-size, unused
   size_t head_ = 0;           // index of front() in chunks_.front()
   size_t size_ = 0;
   size_t last_capacity_ = 0;  // elements allocated in chunks_.back()

@@ -89,11 +89,12 @@ class IdMap {
     slots_[hole] = Slot{};
     --size_;
   }
-  // Room for n ids without growing (one rehash at most, now).
-  void Reserve(size_t n) {
+  // Room for n ids without growing (one rehash at most, now); prefault: the
+  // table's pages are faulted in now (see AllocateLarge).
+  void Reserve(size_t n, bool prefault = false) {
     size_t cap = capacity_;
     while (n * 4 > cap * 3) cap *= 2;
-    if (cap != capacity_) Rehash(cap);
+    if (cap != capacity_) Rehash(cap, prefault);
   }
   void Clear() {
     Allocate(16);
@@ -114,18 +115,18 @@ class IdMap {
     return static_cast<size_t>(Mix64(id.hi * 0x9e3779b97f4a7c15ULL ^ id.lo)) & mask();
   }
   void Grow() { Rehash(capacity_ * 2); }
-  void Rehash(size_t capacity) {
+  void Rehash(size_t capacity, bool prefault = false) {
     std::unique_ptr<Slot[], LargeDeleter> old = std::move(slots_);
     const size_t old_capacity = capacity_;
-    Allocate(capacity);
+    Allocate(capacity, prefault);
     size_ = 0;
     for (size_t i = 0; i < old_capacity; ++i)
       if (!old[i].id.IsZero()) Insert(old[i].id, old[i].value);
   }
   // Fresh zeroed (= unused) slots; capacity is a power of two.
-  void Allocate(size_t capacity) {
+  void Allocate(size_t capacity, bool prefault = false) {
     const size_t bytes = capacity * sizeof(Slot);
-    slots_ = std::unique_ptr<Slot[], LargeDeleter>(static_cast<Slot*>(AllocateLarge(bytes)),
+    slots_ = std::unique_ptr<Slot[], LargeDeleter>(static_cast<Slot*>(AllocateLarge(bytes, true, prefault)),
                                                    LargeDeleter{bytes});
     capacity_ = capacity;
   }

@@ -17,7 +17,10 @@ OpReply ReplyWith(Result r) {
 }  // namespace
 
 Ledger::Ledger(LedgerConfig config) : config_(config) {
-  if (config_.reserve_ids > 0) entry_index_.Reserve(config_.reserve_ids);
+  if (config_.reserve_ids > 0) {  // sized and faulted in now, not on the commit path
+    entry_index_.Reserve(config_.reserve_ids, true);
+    entries_.Reserve(config_.reserve_ids);
+  }
 }
 
 // ---------------------------------------------------------------- hashing ---

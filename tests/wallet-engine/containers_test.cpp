@@ -1,12 +1,15 @@
 // The ledger's storage helpers against std:: references: ChunkQueue (entry
-// store) across chunk and growth boundaries, IdMap (open addressing with
+// store) across chunk and growth boundaries, reserved and recycled chunks, IdMap (open addressing with
 // backward-shift deletion) under random insert/erase, copies and moves, and
-// AllocateLarge's zero-filled huge-page path, SeqWindow (the engine's
+// AllocateLarge's zero-filled huge-page path (and its prefaulted one), SeqWindow (the engine's
 // per-record caches) against std::map.
 #include <gtest/gtest.h>
 
+#include <sys/mman.h>
+
 #include <deque>
 #include <map>
+#include <vector>
 
 #include "wallet-engine/chunk_queue.h"
 #include "wallet-engine/id_map.h"
@@ -20,8 +23,13 @@ struct Item {
   uint64_t b = 0;
 };
 
-TEST(ChunkQueue, MatchesDequeAcrossChunksGrowthAndPops) {
+// Also with chunks reserved up front (taken in order by push_back) and with
+// consumed front chunks recycled as spares for the back.
+class ChunkQueueReserved : public ::testing::TestWithParam<size_t> {};
+
+TEST_P(ChunkQueueReserved, MatchesDequeAcrossChunksGrowthAndPops) {
   ChunkQueue<Item, 100> q;  // small chunks: many boundaries
+  q.Reserve(GetParam());
   std::deque<Item> ref;
   Rng rng(3);
   for (int step = 0; step < 20'000; ++step) {
@@ -53,6 +61,7 @@ TEST(ChunkQueue, MatchesDequeAcrossChunksGrowthAndPops) {
   copy.ForEach([&](const Item& it) { ASSERT_EQ(it.b, ref[n++].b); });
   EXPECT_EQ(n, ref.size());
 }
+INSTANTIATE_TEST_SUITE_P(Reserve, ChunkQueueReserved, ::testing::Values(0, 1, 250, 20'000));
 
 TEST(IdMap, MatchesStdMapUnderInsertEraseCopyAndMove) {
   IdMap m;
@@ -103,6 +112,18 @@ TEST(AllocateLarge, HugeBlocksAreZeroedAndWritable) {
   auto* small = static_cast<unsigned char*>(AllocateLarge(1000));
   for (size_t i = 0; i < 1000; ++i) ASSERT_EQ(small[i], 0);
   FreeLarge(small, 1000);
+}
+
+// prefault = true: every page is resident before the first write (so a
+// reserved table never page-faults on the commit path), and still zeroed.
+TEST(AllocateLarge, PrefaultedBlocksAreResidentAndZeroed) {
+  const size_t bytes = size_t{4} << 20;
+  auto* p = static_cast<unsigned char*>(AllocateLarge(bytes, true, true));
+  std::vector<unsigned char> resident(bytes / 4096);
+  ASSERT_EQ(::mincore(p, bytes, resident.data()), 0);
+  for (size_t i = 0; i < resident.size(); ++i) ASSERT_TRUE(resident[i] & 1) << "page " << i;
+  for (size_t i = 0; i < bytes; i += 512) ASSERT_EQ(p[i], 0);
+  FreeLarge(p, bytes);
 }
 
 // The engine's use: append the next seq, drop the oldest beyond a bound;

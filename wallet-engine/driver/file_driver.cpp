@@ -305,7 +305,9 @@ void DurableWallet::IoLoop() {
     if (flush_observer_) flush_observer_(sync.file, true);
     const IoCompletion c = driver_.RunSync(sync);
     if (flush_observer_) flush_observer_(sync.file, false);
+    flusher_waiting_.store(true, std::memory_order_release);
     std::lock_guard<std::mutex> elock(engine_mu_);
+    flusher_waiting_.store(false, std::memory_order_release);
     --syncs_in_flight_;
     engine_.OnIoComplete(DriverNowUs(), c);
     Pump(&out);
@@ -333,10 +335,19 @@ void DurableWallet::Loop() {
       snapshot = snapshot_asked_;
       snapshot_asked_ = false;
     }
-    std::lock_guard<std::mutex> elock(engine_mu_);
     // Applied and encoded now; written with the next write (at once when the
-    // log is idle, else when the flush in flight returns).
-    for (auto& [id, ops] : inbox) engine_.Submit(DriverNowUs(), Submission{id, std::move(ops)});
+    // log is idle, else when the flush in flight returns). One request per
+    // hold of the engine lock, and the flusher goes first when it waits: a
+    // returned flush never waits behind a backlog of requests (that wait
+    // delayed the next flush, and so every acknowledgement, by milliseconds).
+    for (auto& [id, ops] : inbox) {
+      while (flusher_waiting_.load(std::memory_order_acquire)) std::this_thread::yield();
+      std::lock_guard<std::mutex> elock(engine_mu_);
+      engine_.Submit(DriverNowUs(), Submission{id, std::move(ops)});
+      Pump(&out);
+    }
+    while (flusher_waiting_.load(std::memory_order_acquire)) std::this_thread::yield();
+    std::lock_guard<std::mutex> elock(engine_mu_);
     engine_.Tick(DriverNowUs());
     if (snapshot && snapshots_target_ == 0) {
       snapshots_target_ = engine_.snapshots_published() + 1;

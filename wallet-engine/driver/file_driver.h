@@ -4,6 +4,7 @@
 // Only this folder reads a clock (to give the core its ticks).
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -143,6 +144,7 @@ class DurableWallet {
   uint64_t snapshots_target_ = 0;
   std::condition_variable snapshot_cv_;
   uint64_t syncs_in_flight_ = 0;  // queued for or running on the flusher
+  std::atomic<bool> flusher_waiting_{false};  // the flusher wants engine_mu_: submitters yield
 
   std::mutex io_mu_;  // io_queue_, io_stop_ (the flusher's work)
   std::condition_variable io_cv_;
