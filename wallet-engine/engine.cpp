@@ -469,6 +469,8 @@ void Engine::SendAppend(ReplicaProgress& r, uint64_t seq) {
     m.seq = last_seq_;
     m.checksum = last_checksum_;
     m.payload = EncodeSnapshot(ledger_, 0, last_seq_, last_checksum_, term_);
+    m.base_seq = r.ack_seq;
+    m.base_checksum = r.ack_checksum;
     r.installing = true;
     r.install_sent_us = now_us_;
     r.next_seq = last_seq_ + 1;
@@ -596,6 +598,8 @@ void Engine::OnAppendAck(const Message& m) {
     if (p.node == m.from) r = &p;
   if (!r) return;
   r->last_contact_us = now_us_;
+  r->ack_seq = m.seq;
+  r->ack_checksum = m.checksum;
   // An install lost on the way is sent again after a few heartbeats.
   if (r->installing && now_us_ - r->install_sent_us > 4 * config_.heartbeat_us) r->installing = false;
   const bool matches = m.seq <= last_seq_ && ChecksumAt(m.seq) == m.checksum &&
@@ -627,6 +631,21 @@ void Engine::OnInstallSnapshot(const Message& m) {
   std::string_view body;
   std::string what;
   if (!DecodeSnapshot(m.payload, &h, &body, &what)) return;
+  // An install answers the position the primary last saw (base). One that
+  // arrives after this replica has moved on (delayed, duplicated or
+  // reordered on the network) must not take it back: the records after its
+  // anchor may already be reported durable, and a sync primary acknowledges
+  // clients on that report (swarm seed 1035298: the sync standby, durable at
+  // 36 with the commit point at 23, installed a stale snapshot of seq 17 and
+  // could no longer be promoted). It answers with its position instead.
+  if (h.seq == last_seq_ && h.last_checksum == last_checksum_) {
+    SendToPrimary(m.from, true);
+    return;
+  }
+  if (h.seq < last_seq_ && (m.base_seq != last_seq_ || m.base_checksum != last_checksum_)) {
+    SendToPrimary(m.from, false);
+    return;
+  }
   Ledger l;
   if (!Ledger::Deserialize(body, config_.ledger, &l, &what) || l.StateHash() != h.state_hash) return;
   ledger_ = std::move(l);

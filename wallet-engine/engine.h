@@ -77,11 +77,15 @@ struct Message {
   //   sync_standby = receiver is a required sync standby.
   // kAppendAck: seq/checksum = receiver's last applied record, durable_seq,
   //   ok = false when it could not append (gap or divergence).
-  // kInstallSnapshot: payload = snapshot file image; seq/checksum = its anchor.
+  // kInstallSnapshot: payload = snapshot file image; seq/checksum = its anchor;
+  //   base_seq/base_checksum = the receiver's last record as the sender last
+  //   heard it (the position this install answers).
   uint64_t seq = 0;
   uint64_t checksum = 0;
   uint64_t commit_seq = 0;
   uint64_t durable_seq = 0;
+  uint64_t base_seq = 0;
+  uint64_t base_checksum = 0;
   bool ok = true;
   bool sync_standby = false;
   std::string payload;  // kAppend: one encoded record
@@ -257,6 +261,8 @@ class Engine {
     uint64_t next_seq = 1;
     uint64_t last_contact_us = 0;
     uint64_t install_sent_us = 0;
+    uint64_t ack_seq = 0;  // its last record as its latest acknowledgement reported it
+    uint64_t ack_checksum = 0;
     uint64_t resend_us = 0;  // last catch-up window (at most one per heartbeat)
     bool resent_once = false;
     bool installing = false;

@@ -33,10 +33,14 @@ struct Node {
   bool must_detect = false;           // a bit flip was injected where recovery reads
   uint64_t last_checked_seq = 0;
   uint64_t wiped_at_us = 0;  // acknowledgements before this are not on its (new) disk
-  // A replaced (empty) disk is no witness of what was acknowledged before:
-  // the node may answer a failover vote only once durable past the highest
-  // commit point any node knew when its disk was replaced (seed 5909).
-  uint64_t vote_from_seq = 0;
+  // A replaced (empty) disk is no witness of what was acknowledged before
+  // (seed 5909), nor is a disk that may lose writes after a restart: such a
+  // node answers a failover vote only while durable past the highest commit
+  // point the controller has seen by then, not just when it restarted
+  // (seed 1070561: acknowledgements its lost disk had sent were still on the
+  // network, the primary counted them after the replacement, and the commit
+  // point rose past what the node held).
+  bool vote_needs_commit = false;
 };
 
 struct NetMsg {
@@ -487,7 +491,7 @@ void World::RestartNode(uint32_t id) {
     r = Recover({}, {});
     wiped = true;
     n.wiped_at_us = now_us_;
-    n.vote_from_seq = mode_ != ReplicationMode::kAsync ? max_commit_seen_ : 0;
+    n.vote_needs_commit |= mode_ != ReplicationMode::kAsync;
     if (static_cast<int>(id) == primary_) {
       failover_pending_ = true;
       old_wiped_ = true;
@@ -507,6 +511,13 @@ void World::RestartNode(uint32_t id) {
     ++report_.corruptions_detected;
     n.must_detect = false;
   }
+  // A disk that may lose writes can come back shorter than what the node
+  // reported durable with nothing to diagnose (a lost record reads like an
+  // unflushed tail), and a restarted engine has forgotten the commit point
+  // (seed 1002772: the sync standby came back at seq 1 of its 12 and was
+  // promoted while the commit point was 12).
+  if (n.write_fault_possible && replicated_ && mode_ != ReplicationMode::kAsync)
+    n.vote_needs_commit = true;
   // Invariant 6/7: everything this node acknowledged as primary (and not
   // already reported lost) is in its recovered state.
   if (!n.write_fault_possible && !wiped) {
@@ -563,7 +574,8 @@ void World::TryFailover() {
     // holds its old log: counting that as a vote let quorum mode promote a
     // replica missing acknowledged ops the installing one held (seed 3096).
     if (n.engine && n.engine->role() == Role::kReplica && !n.engine->installing() &&
-        n.engine->durable_seq() >= n.vote_from_seq && static_cast<int>(n.id) != primary_ &&
+        (!n.vote_needs_commit || n.engine->durable_seq() >= max_commit_seen_) &&
+        static_cast<int>(n.id) != primary_ &&
         !Blocked(n.id, 99))
       peers.push_back({n.id, n.engine->durable_seq(), n.engine->last_record_term()});
   int best = -1;

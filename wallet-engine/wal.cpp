@@ -274,6 +274,7 @@ RecoveryResult Recover(const DirImage& dir, const RecoveryOptions& options) {
   uint64_t start_gen = 0;
   bool have_snapshot = false;
   std::optional<Diagnosis> damaged;  // the newest snapshot skipped as unreadable
+  uint64_t damaged_gen = 0;
   for (uint64_t gen : snaps) {
     SnapshotHeader h;
     std::string_view body;
@@ -281,7 +282,10 @@ RecoveryResult Recover(const DirImage& dir, const RecoveryOptions& options) {
     const std::string name = SnapshotName(gen);
     if (!DecodeSnapshot(dir.at(name), &h, &body, &what)) {
       r.warnings.push_back(name + " @ offset 0: " + what + "; using an older snapshot and more log");
-      if (!damaged) damaged = Diagnosis{name, 0, what};
+      if (!damaged) {
+        damaged = Diagnosis{name, 0, what};
+        damaged_gen = gen;
+      }
       continue;
     }
     if (h.seq > options.stop_seq) continue;
@@ -328,6 +332,7 @@ RecoveryResult Recover(const DirImage& dir, const RecoveryOptions& options) {
   std::vector<OpReply> replies;
   std::vector<Op> copy;  // only for a body that is not 8-byte aligned
   bool stopped = false;
+  bool past_damaged = false;  // a record of the log after the damaged snapshot was replayed
   for (size_t i = 0; i < segs.size() && !stopped; ++i) {
     const uint64_t gen = segs[i];
     if (gen < start_gen) continue;
@@ -398,6 +403,7 @@ RecoveryResult Recover(const DirImage& dir, const RecoveryOptions& options) {
       r.records_replayed++;
       r.ops_replayed += ops.size();
       r.records.push_back(std::move(info));
+      past_damaged |= damaged.has_value() && gen >= damaged_gen;
     }
     r.log_gen = gen;
     r.log_offset = scan.valid_end;
@@ -406,6 +412,18 @@ RecoveryResult Recover(const DirImage& dir, const RecoveryOptions& options) {
       r.warnings.push_back(name + " @ offset " + std::to_string(scan.bad_offset) + ": " + scan.what +
                            " (unacknowledged tail truncated)");
     }
+  }
+  // The older log is known to reach the damaged snapshot's point only when
+  // the hash chain runs on into the log written after that snapshot (the
+  // snapshot's own seq is unreadable). A snapshot installed from a primary
+  // follows an unrelated older log: falling back to it silently dropped
+  // every record up to the install (swarm seed 1040687 with the install
+  // fix: a sync standby came back at seq 1 instead of 12 and was promoted).
+  // A target reached earlier (point-in-time restore) needs no more.
+  if (damaged && !past_damaged && !stopped) {
+    r.diagnosis = *damaged;
+    r.diagnosis.what += "; no record after it in the log shows that the older log reaches its point";
+    return r;
   }
   r.ok = true;
   return r;

@@ -67,8 +67,22 @@ TEST(Swarm, TwoThousandSeedsHoldEveryInvariant) {
 //  5302 sync + bit flips (in the default mix since session 2): the commit
 //       point a replaced disk must reach before voting was taken from nodes
 //       that had forgotten it across restarts; the controller keeps it now.
+//  1004817 sync: recovery fell back past a damaged snapshot over a recycled
+//       log and came back at seq 1 instead of 12 (now a diagnosis).
+//  1035298 sync, lost writes on the primary's disk: a snapshot install
+//       delayed on the network took the sync standby back from durable 36 to
+//       17 after the primary had acknowledged up to 23 on its report; with
+//       the primary down nobody could lead (stall). Stale installs are ignored.
+//  1002772 sync, lost writes on the sync standby's disk: it restarted at seq 1
+//       of the 12 it had reported durable (a lost record reads like an
+//       unflushed tail), had forgotten the commit point and was promoted.
+//  1070561 sync: the standby's disk was replaced while its acknowledgement of
+//       seq 2 was still on the network; the primary counted it and committed
+//       2, and the standby (at 1) was promoted after the primary crashed. A
+//       replaced disk now votes only when durable past the current commit.
 TEST(Swarm, RegressionSeeds) {
-  for (uint64_t seed : {1407ULL, 3069ULL, 3096ULL, 5909ULL, 5302ULL, 1004817ULL}) {
+  for (uint64_t seed : {1407ULL, 3069ULL, 3096ULL, 5909ULL, 5302ULL, 1004817ULL, 1035298ULL,
+                        1002772ULL, 1070561ULL}) {
     const SwarmReport r = RunSwarmSeed(seed);
     EXPECT_TRUE(r.ok) << "seed " << seed << ": " << r.failure << "\n  config: " << r.config;
     EXPECT_FALSE(r.stalled) << seed;
