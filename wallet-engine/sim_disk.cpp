@@ -22,6 +22,14 @@ void SimDisk::ApplyWrite(File* f, uint64_t offset, std::string_view bytes) {
   std::memcpy(data.data() + offset, bytes.data(), bytes.size());
 }
 
+SimDisk::File& SimDisk::FileNamed(const std::string& name) {
+  if (cache_.file && cache_.name == name) return *cache_.file;
+  File& f = files_[name];
+  cache_.file = &f;
+  cache_.name = name;
+  return f;
+}
+
 uint64_t SimDisk::UsedBytes() const {
   uint64_t used = 0;
   for (const auto& [name, f] : files_) {
@@ -51,11 +59,11 @@ IoCompletion SimDisk::Execute(IoRequest req) {
         w.misdirected = true;
         ++log_.misdirected_writes;
       }
-      files_[req.file].pending.push_back(std::move(w));
+      FileNamed(req.file).pending.push_back(std::move(w));
       return c;
     }
     case IoKind::kFlush: {
-      File& f = files_[req.file];
+      File& f = FileNamed(req.file);
       if (faults_.fsync_error_ppm && rng_.Below(1'000'000) < faults_.fsync_error_ppm) {
         ++log_.fsync_errors;
         log_.dropped_writes += f.pending.size();
@@ -80,6 +88,7 @@ IoCompletion SimDisk::Execute(IoRequest req) {
       return c;
     }
     case IoKind::kRename: {
+      cache_.file = nullptr;
       auto it = files_.find(req.file);
       if (it == files_.end()) {
         c.status = IoStatus::kError;
@@ -100,7 +109,7 @@ IoCompletion SimDisk::Execute(IoRequest req) {
       renamed_away_.clear();
       return c;
     case IoKind::kTruncate: {
-      File& f = files_[req.file];
+      File& f = FileNamed(req.file);
       WE_ASSERT(f.pending.empty());
       if (f.durable.size() > req.offset) {
         f.durable.resize(req.offset);
@@ -113,6 +122,7 @@ IoCompletion SimDisk::Execute(IoRequest req) {
 }
 
 void SimDisk::Crash() {
+  cache_.file = nullptr;
   for (auto& [name, f] : files_) {
     bool cut = false;  // once a write is torn or dropped, later ones are lost too
     for (const PendingWrite& w : f.pending) {
