@@ -22,8 +22,6 @@ uint64_t SplitMix64(uint64_t& state) {
   return z ^ (z >> 31);
 }
 
-constexpr uint64_t Rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
-
 // log(k!) for the Poisson PTRS acceptance test: exact table for small k,
 // Stirling series beyond (error < 1e-15 for k >= 10).
 double LogFactorial(double k) {
@@ -75,19 +73,6 @@ Rng Rng::FromState(uint64_t s0, uint64_t s1, uint64_t s2, uint64_t s3) {
   return rng;
 }
 
-// xoshiro256** 1.0 (Blackman & Vigna 2018), reference algorithm.
-uint64_t Rng::Next() {
-  const uint64_t result = Rotl(s_[1] * 5, 7) * 9;
-  const uint64_t t = s_[1] << 17;
-  s_[2] ^= s_[0];
-  s_[3] ^= s_[1];
-  s_[1] ^= s_[2];
-  s_[0] ^= s_[3];
-  s_[2] ^= t;
-  s_[3] = Rotl(s_[3], 45);
-  return result;
-}
-
 double Rng::Uniform01() { return static_cast<double>(Next() >> 11) * 0x1.0p-53; }
 
 double Rng::Uniform(double lo, double hi) {
@@ -119,11 +104,23 @@ int64_t Rng::UniformInt(int64_t lo, int64_t hi) {
   return static_cast<int64_t>(static_cast<uint64_t>(lo) + offset);
 }
 
-// Inversion: -ln(1 - U) / rate with U in [0, 1), so the argument of the log is
-// in (0, 1] and the result is finite and >= 0.
-double Rng::Exponential(double rate) {
-  RH_ASSERT(rate > 0);
-  return -std::log1p(-Uniform01()) / rate;
+// Continues a ziggurat draw (sim/exp_ziggurat.h) whose point u in `layer`
+// fell outside the layer's core. Base layer: the point stands for the tail,
+// drawn as r + Exp(1) by inversion (-ln(1 - U), U in [0, 1)). Other layers:
+// x is accepted when a uniform height in the layer's band is below exp(-x);
+// otherwise the whole draw starts again (new layer, new point).
+double Rng::ExponentialSlow(uint32_t layer, uint64_t u) {
+  const detail::ExpZiggurat& z = detail::kExpZiggurat;
+  for (;;) {
+    if (layer == 0) return detail::ExpZiggurat::kR - std::log1p(-Uniform01());
+    const double x = static_cast<double>(static_cast<int64_t>(u)) * z.scale[layer];
+    const double y = z.f[layer - 1] + Uniform01() * (z.f[layer] - z.f[layer - 1]);
+    if (y < std::exp(-x)) return x;
+    const uint64_t bits = Next();
+    layer = static_cast<uint32_t>(bits & 0xFF);
+    u = bits >> 11;
+    if (u < z.accept[layer]) return static_cast<double>(static_cast<int64_t>(u)) * z.scale[layer];
+  }
 }
 
 // Marsaglia's polar method: two independent normals per accepted pair; the
