@@ -54,22 +54,29 @@ void BM_LedgerTransfers(benchmark::State& state) {
 }
 BENCHMARK(BM_LedgerTransfers)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
 
-void BM_SeamlessBetWin(benchmark::State& state) {
-  uint64_t ts = 1;
-  Ledger l;
+// House, jackpot and PSP accounts plus `players` funded real-money players;
+// *ts advances by `step` per setup op.
+void SetUpSeamless(Ledger* l, uint64_t players, int64_t deposit, uint64_t step, uint64_t* ts) {
   std::vector<Op> setup = {MakeCreateAccount(HouseAccountId(7, kCur), kCur, AccountKind::kHouse, 0),
                            MakeCreateAccount(PoolAccountId(AccountKind::kJackpotPool, kCur), kCur,
                                              AccountKind::kJackpotPool, kDebitsMustNotExceedCredits),
                            MakeCreateAccount(PoolAccountId(AccountKind::kPspClearing, kCur), kCur,
                                              AccountKind::kPspClearing, 0)};
-  for (uint64_t p = 1; p <= kAccounts; ++p) {
+  for (uint64_t p = 1; p <= players; ++p) {
     setup.push_back(MakeCreateAccount(PlayerAccountId(p, kCur, AccountKind::kPlayerReal), kCur,
                                       AccountKind::kPlayerReal, kDebitsMustNotExceedCredits));
-    setup.push_back(MakeDeposit(Id128{4, p}, p, kCur, 1'000'000'000));
+    setup.push_back(MakeDeposit(Id128{4, p}, p, kCur, deposit));
   }
   std::vector<OpReply> replies(setup.size());
-  l.ApplyBatch(setup, ts, replies.data());
-  ts += setup.size();
+  l->ApplyBatch(setup, *ts, replies.data());
+  *ts += setup.size() * step;
+}
+
+void BM_SeamlessBetWin(benchmark::State& state) {
+  uint64_t ts = 1;
+  Ledger l;
+  SetUpSeamless(&l, kAccounts, 1'000'000'000, 1, &ts);
+  std::vector<OpReply> replies;
   uint64_t key = 0, round = 0;
   Rng rng(9);
   for (auto _ : state) {
@@ -91,6 +98,40 @@ void BM_SeamlessBetWin(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * (8190 / 3) * 3);
 }
 BENCHMARK(BM_SeamlessBetWin)->Unit(benchmark::kMillisecond);
+
+// One op per batch against a ledger far larger than the caches (1 M live
+// ids, retention pruning one old id per batch): what every engine of a
+// simulated wallet does at low rates (issue 7: one op is its own batch at
+// 1/100 sampling). Items = ops; bet, win, end round per round.
+void BM_SingleOpBatches(benchmark::State& state) {
+  constexpr uint64_t kPlayers = 2'000;
+  constexpr uint64_t kLive = 1'000'000;  // ids kept by retention
+  constexpr uint64_t kStep = 1'000;      // ns between batches
+  LedgerConfig config;
+  config.retention_ns = kLive * kStep;
+  Ledger l(config);
+  uint64_t ts = 1;
+  SetUpSeamless(&l, kPlayers, 1'000'000'000'000, kStep, &ts);
+  uint64_t key = 0, round = 0;
+  Rng rng(11);
+  OpReply reply;
+  auto one_round = [&] {
+    const uint64_t p = 1 + rng.Below(kPlayers);
+    const Id128 r{5, ++round};
+    const Id128 bet{6, ++key};
+    const Op ops[3] = {MakeBet(bet, p, kCur, 7, r, 100, 2),
+                       MakeWin(Id128{6, ++key}, p, kCur, 7, r, bet, 150, false),
+                       MakeEndRound(Id128{6, ++key}, p, kCur, 7, r)};
+    for (const Op& op : ops) {
+      l.ApplyBatch(std::span<const Op>(&op, 1), ts, &reply);
+      ts += kStep;
+    }
+  };
+  while (l.entry_count() < kLive) one_round();  // fill: pruning from here on
+  for (auto _ : state) one_round();
+  state.SetItemsProcessed(state.iterations() * 3);
+}
+BENCHMARK(BM_SingleOpBatches)->Iterations(300'000);
 
 void BM_Hash64(benchmark::State& state) {
   std::string data(static_cast<size_t>(state.range(0)), 'x');
