@@ -220,16 +220,32 @@ void Engine::RememberRecord(uint64_t seq, uint64_t checksum, const std::string* 
   // batches (up to record_cache_max of them, ~1 MB each at 8k ops) would only
   // cost a copy per batch and gigabytes of memory in a long-running wallet.
   if (bytes && (role_ != Role::kPrimary || !replicas_.empty())) {
+    // Records a standby needs right after its snapshot install stay cached
+    // while it is in flight and until it is back within the usual window
+    // (else it would come back too far behind and need another install, in
+    // a loop when the install takes longer than the cache lasts).
+    const uint64_t pin = InstallPin();
+    const auto evictable = [&] {
+      return record_cache_.size() >= InstallCacheMax() ||
+             record_cache_.front_seq() < pin;
+    };
     std::string copy;
     if (!record_cache_.empty() && record_cache_.size() >= config_.record_cache_max &&
-        seq > record_cache_.back_seq()) {
+        seq > record_cache_.back_seq() && evictable()) {
       copy = std::move(record_cache_.front().second);  // the evicted record's buffer is reused
       record_cache_.PopFront();
     }
     copy.assign(*bytes);
     record_cache_.Put(seq, {checksum, std::move(copy)});
-    while (record_cache_.size() > config_.record_cache_max) record_cache_.PopFront();
+    while (record_cache_.size() > config_.record_cache_max && evictable()) record_cache_.PopFront();
   }
+}
+
+uint64_t Engine::InstallPin() const {
+  uint64_t pin = UINT64_MAX;
+  for (const ReplicaProgress& r : replicas_)
+    if (r.catching_up) pin = std::min(pin, std::max(r.install_seq, r.durable_seq) + 1);
+  return pin;
 }
 
 uint64_t Engine::ChecksumAt(uint64_t seq) const {
@@ -473,6 +489,12 @@ void Engine::SendAppend(ReplicaProgress& r, uint64_t seq) {
     m.base_checksum = r.ack_checksum;
     r.installing = true;
     r.install_sent_us = now_us_;
+    if (!r.catching_up) {
+      r.install_seq = last_seq_;
+      r.installs_sent = 0;
+    }
+    ++r.installs_sent;
+    r.catching_up = true;
     r.next_seq = last_seq_ + 1;
     out_.messages.push_back(std::move(m));
     return;
@@ -600,13 +622,27 @@ void Engine::OnAppendAck(const Message& m) {
   r->last_contact_us = now_us_;
   r->ack_seq = m.seq;
   r->ack_checksum = m.checksum;
-  // An install lost on the way is sent again after a few heartbeats.
-  if (r->installing && now_us_ - r->install_sent_us > 4 * config_.heartbeat_us) r->installing = false;
+  // An install lost on the way is sent again after a few heartbeats, twice
+  // as many after each resend: a large one may still be on the link (each
+  // resend is a larger state again, and used to restart the race forever).
+  if (r->installing &&
+      now_us_ - r->install_sent_us > (4 * config_.heartbeat_us << std::min(r->installs_sent - 1, 6u)))
+    r->installing = false;
   const bool matches = m.seq <= last_seq_ && ChecksumAt(m.seq) == m.checksum &&
                        (m.seq == 0 || checksums_.Contains(m.seq));
   if (matches) {
     r->durable_seq = std::max(r->durable_seq, std::min(m.durable_seq, m.seq));
-    if (r->installing && m.ok) r->installing = false;
+    if (r->catching_up && !r->installing && r->durable_seq + config_.record_cache_max >= last_seq_)
+      r->catching_up = false;
+    if (r->installing && m.ok) {
+      // Installed: ship what was written meanwhile (kept in the cache) now.
+      r->installing = false;
+      r->next_seq = m.seq + 1;
+      const uint64_t end = std::min(last_seq_, m.seq + InstallCacheMax());
+      for (uint64_t s = m.seq + 1; s <= end && !r->installing; ++s) SendAppend(*r, s);
+      AdvanceCommit();
+      return;
+    }
     if (!m.ok || r->next_seq <= m.seq) r->next_seq = m.seq + 1;
     if (!m.ok && !r->installing &&
         (!r->resent_once || now_us_ - r->resend_us >= config_.heartbeat_us)) {
@@ -614,8 +650,10 @@ void Engine::OnAppendAck(const Message& m) {
       // so reordered or duplicated refusals cannot snowball).
       r->resend_us = now_us_;
       r->resent_once = true;
-      const uint64_t end = std::min(last_seq_, m.seq + 64);
-      for (uint64_t s = m.seq + 1; s <= end; ++s) SendAppend(*r, s);
+      // The whole cached gap at once: a window per heartbeat could never
+      // catch up with a primary writing faster than that.
+      const uint64_t end = std::min(last_seq_, m.seq + InstallCacheMax());
+      for (uint64_t s = m.seq + 1; s <= end && !r->installing; ++s) SendAppend(*r, s);
     }
     AdvanceCommit();
     return;

@@ -20,6 +20,7 @@
 // failover controller) runs out.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <deque>
 #include <map>
@@ -141,6 +142,10 @@ struct EngineConfig {
   uint64_t heartbeat_us = 50'000;
   uint64_t max_lag_records_on_failover = 1'000'000;  // Patroni maximum_lag_on_failover
   uint64_t record_cache_max = 4096;  // records kept for replica catch-up
+  // While a standby installs a snapshot and catches up after it, the cache
+  // keeps every record after the install's point, up to this many times
+  // record_cache_max (memory: at 8k-op batches a record is ~1 MB).
+  uint64_t install_cache_factor = 16;
   bool require_lease = false;        // acknowledge only while the host-granted lease holds
   bool track_acked_ops = true;       // keep acknowledged op ids (RPO reporting)
   LedgerConfig ledger;
@@ -255,12 +260,25 @@ class Engine {
     std::vector<uint64_t> op_timestamps;
     uint64_t last_ts = 0;
   };
+  // First record a standby installing a snapshot (or catching up after one)
+  // will ask for (UINT64_MAX: none): the record cache keeps it and what
+  // follows, up to install_cache_factor times record_cache_max records.
+  uint64_t InstallPin() const;
+  uint64_t InstallCacheMax() const {
+    return std::max<uint64_t>(1, config_.install_cache_factor) * config_.record_cache_max;
+  }
   struct ReplicaProgress {
     uint32_t node = 0;
     uint64_t durable_seq = 0;
     uint64_t next_seq = 1;
     uint64_t last_contact_us = 0;
     uint64_t install_sent_us = 0;
+    // Since it was last within the cache window: the seq of the first
+    // install sent (the earliest state it may come back with) and how many
+    // were sent (the resend timeout doubles with each).
+    uint64_t install_seq = 0;
+    uint32_t installs_sent = 0;
+    bool catching_up = false;  // an install sent, not yet back within the cache window
     uint64_t ack_seq = 0;  // its last record as its latest acknowledgement reported it
     uint64_t ack_checksum = 0;
     uint64_t resend_us = 0;  // last catch-up window (at most one per heartbeat)

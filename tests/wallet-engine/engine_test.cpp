@@ -400,6 +400,90 @@ TEST(Recovery, DamagedInstalledSnapshotIsNotBypassedThroughThePreInstallLog) {
   EXPECT_EQ(r.diagnosis.file, SnapshotName(1));
 }
 
+// A standby joining late, behind a primary with a large state that keeps
+// writing: the snapshot install (320 kB) takes 16 heartbeats on the link, in
+// which the primary writes ~64 records, far more than its record cache (8). It must
+// take ONE install and then catch up from the cached records. Before, the
+// records after the install's point were evicted by the time it was
+// persisted (another install), and an install still on the link was resent
+// after 4 heartbeats: 64 installs in 100 ms and the standby never caught up
+// (1,780 installs, 22 of them persisted, when heartbeats overtake them).
+struct LateJoin {
+  uint64_t installs_sent = 0;
+  uint64_t installs_persisted = 0;
+  uint64_t standby_durable = 0;
+  uint64_t primary_last = 0;
+};
+// fifo: messages leave the link in order (a TCP stream, models/wallet's
+// links); otherwise heartbeats overtake the install on its way.
+LateJoin RunLateJoin(bool fifo) {
+  EngineConfig pc;
+  pc.node_id = 0;
+  pc.replicas = {1};
+  pc.mode = ReplicationMode::kAsync;
+  pc.record_cache_max = 8;
+  pc.heartbeat_us = 1000;
+  Node p(pc, 1);
+  p.engine->Submit(p.now, {1, Accounts()});
+  for (uint64_t i = 0; i < 2000; ++i)  // the large state, before the standby is there
+    p.engine->Submit(p.now, {2 + i, {MakeDeposit(Id128{9, i}, 1, kCur, 1)}});
+  Outputs before;
+  p.Pump(&before);
+  ReplicaNode rep(pc, 1, 2);
+  struct InFlight {
+    uint64_t at;
+    Message m;
+  };
+  std::vector<InFlight> to_standby, to_primary;
+  auto due = [&](std::vector<InFlight>& q) {
+    std::vector<Message> now;
+    std::erase_if(q, [&](InFlight& f) {
+      if (f.at > p.now) return false;
+      now.push_back(std::move(f.m));
+      return true;
+    });
+    return now;
+  };
+  LateJoin r;
+  uint64_t link_free_us = 0;
+  for (uint64_t step = 0; step < 400; ++step) {  // 100 ms, one deposit every 250 µs
+    p.now += 250;
+    p.engine->Submit(p.now, {5000 + step, {MakeDeposit(Id128{10, step}, 1, kCur, 1)}});
+    p.engine->Tick(p.now);
+    Outputs o;
+    p.Pump(&o);
+    for (Message& m : o.messages) {
+      r.installs_sent += m.kind == MsgKind::kInstallSnapshot;
+      // 20 bytes per µs: the install takes 16 heartbeats.
+      link_free_us = (fifo ? std::max(link_free_us, p.now) : p.now) + 1 + m.payload.size() / 20;
+      to_standby.push_back({link_free_us, std::move(m)});
+    }
+    for (const Message& m : due(to_standby))
+      for (Message& a : rep.Deliver(m, p.now)) to_primary.push_back({p.now + 100, std::move(a)});
+    for (const Message& a : due(to_primary)) p.engine->OnMessage(p.now, a);
+  }
+  r.installs_persisted = rep.engine->snapshots_published();
+  r.standby_durable = rep.engine->durable_seq();
+  r.primary_last = p.engine->last_seq();
+  return r;
+}
+
+TEST(Replication, ALateStandbyTakesOneInstallThenCatchesUp) {
+  const LateJoin in_order = RunLateJoin(true);
+  EXPECT_EQ(in_order.installs_sent, 1u);
+  EXPECT_EQ(in_order.installs_persisted, 1u);
+  EXPECT_GE(in_order.standby_durable + 8, in_order.primary_last)
+      << "never caught up: " << in_order.standby_durable << " of " << in_order.primary_last;
+  // Heartbeats overtaking the install: resent after 4, then 8 more
+  // heartbeats, but the first one to arrive is the only one persisted (the
+  // standby has moved past the later ones' point when they arrive).
+  const LateJoin overtaken = RunLateJoin(false);
+  EXPECT_LE(overtaken.installs_sent, 3u);
+  EXPECT_EQ(overtaken.installs_persisted, 1u);
+  EXPECT_GE(overtaken.standby_durable + 8, overtaken.primary_last)
+      << "never caught up: " << overtaken.standby_durable << " of " << overtaken.primary_last;
+}
+
 // Eager group commit (close_batch_when_log_idle): with a long batch delay, a
 // request at an idle log is still written at once; requests that arrive
 // while that record's write+flush are in flight wait, then leave together as
