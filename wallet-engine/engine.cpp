@@ -533,6 +533,7 @@ void Engine::SendToPrimary(uint32_t to, bool ok) {
   m.checksum = last_checksum_;
   m.durable_seq = durable_seq_;
   m.ok = ok;
+  m.incarnation = config_.incarnation;
   out_.messages.push_back(std::move(m));
 }
 
@@ -548,6 +549,7 @@ void Engine::OnMessage(uint64_t now_us, const Message& m) {
       r.to = m.from;
       r.term = term_;
       r.ok = false;
+      r.incarnation = config_.incarnation;
       out_.messages.push_back(std::move(r));
     }
     return;
@@ -619,6 +621,14 @@ void Engine::OnAppendAck(const Message& m) {
   for (auto& p : replicas_)
     if (p.node == m.from) r = &p;
   if (!r) return;
+  // Sent before the replica restarted, maybe on a replaced disk (swarm seed
+  // 1070561: an acknowledgement of seq 2 arrived after the standby's disk was
+  // replaced and let the primary acknowledge clients on a copy that was gone).
+  if (m.incarnation < r->incarnation) return;
+  if (m.incarnation > r->incarnation) {
+    r->incarnation = m.incarnation;
+    r->durable_seq = 0;  // only what the new incarnation reports counts
+  }
   r->last_contact_us = now_us_;
   r->ack_seq = m.seq;
   r->ack_checksum = m.checksum;

@@ -89,6 +89,7 @@ struct Message {
   uint64_t base_checksum = 0;
   bool ok = true;
   bool sync_standby = false;
+  uint64_t incarnation = 0;  // kAppendAck: the sender's EngineConfig::incarnation
   std::string payload;  // kAppend: one encoded record
 };
 
@@ -146,6 +147,11 @@ struct EngineConfig {
   // keeps every record after the install's point, up to this many times
   // record_cache_max (memory: at 8k-op batches a record is ~1 MB).
   uint64_t install_cache_factor = 16;
+  // Host-assigned, larger at every start of this node (its disk may have
+  // been replaced meanwhile): a primary ignores acknowledgements an earlier
+  // incarnation of a replica sent, still on the network, whose durable
+  // position may no longer exist. 0 everywhere: no such check.
+  uint64_t incarnation = 0;
   bool require_lease = false;        // acknowledge only while the host-granted lease holds
   bool track_acked_ops = true;       // keep acknowledged op ids (RPO reporting)
   LedgerConfig ledger;
@@ -279,6 +285,7 @@ class Engine {
     uint64_t install_seq = 0;
     uint32_t installs_sent = 0;
     bool catching_up = false;  // an install sent, not yet back within the cache window
+    uint64_t incarnation = 0;  // the latest of its incarnations heard from
     uint64_t ack_seq = 0;  // its last record as its latest acknowledgement reported it
     uint64_t ack_checksum = 0;
     uint64_t resend_us = 0;  // last catch-up window (at most one per heartbeat)

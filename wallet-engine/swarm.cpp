@@ -41,6 +41,7 @@ struct Node {
   // network, the primary counted them after the replacement, and the commit
   // point rose past what the node held).
   bool vote_needs_commit = false;
+  uint64_t starts = 0;  // EngineConfig::incarnation of its engine
 };
 
 struct NetMsg {
@@ -207,6 +208,7 @@ void World::Configure() {
     node.write_fault_possible = faulty;
     EngineConfig c = base_;
     c.node_id = i;
+    c.incarnation = ++node.starts;
     node.engine = std::make_unique<Engine>(c, i == 0 ? Role::kPrimary : Role::kReplica, term_,
                                            Recover({}, {}));
     node.lease_until_us = now_us_ + kLeaseUs;
@@ -542,6 +544,7 @@ void World::RestartNode(uint32_t id) {
   }
   EngineConfig c = base_;
   c.node_id = id;
+  c.incarnation = ++n.starts;
   if (primary_again) {
     std::vector<uint32_t> reps;
     for (auto& o : nodes_)

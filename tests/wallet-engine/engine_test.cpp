@@ -171,12 +171,18 @@ TEST(Recovery, SnapshotThenRestoreToEverySeqMatchesTheRecordedHash) {
   EXPECT_EQ(r.ledger.StateHash(), hashes.back());
 }
 
+// Node 0 primary of node 1, in the given mode (sync/quorum: k = 1).
+EngineConfig PrimaryOfOne(ReplicationMode mode) {
+  EngineConfig c;
+  c.node_id = 0;
+  c.replicas = {1};
+  c.mode = mode;
+  c.k = mode == ReplicationMode::kAsync ? 0 : 1;
+  return c;
+}
+
 TEST(Replication, SyncAcknowledgesOnlyAfterTheStandbyAndFencesTheOldPrimary) {
-  EngineConfig pc;
-  pc.node_id = 0;
-  pc.replicas = {1};
-  pc.mode = ReplicationMode::kSync;
-  pc.k = 1;
+  EngineConfig pc = PrimaryOfOne(ReplicationMode::kSync);
   Node p(pc, 1);
   EngineConfig rc = pc;
   rc.node_id = 1;
@@ -224,9 +230,7 @@ TEST(Replication, SyncAcknowledgesOnlyAfterTheStandbyAndFencesTheOldPrimary) {
 }
 
 TEST(Replication, AsyncPromotionReportsExactlyTheLostOps) {
-  EngineConfig pc;
-  pc.node_id = 0;
-  pc.replicas = {1};
+  EngineConfig pc = PrimaryOfOne(ReplicationMode::kAsync);
   Node p(pc, 1);
   EngineConfig rc = pc;
   rc.node_id = 1;
@@ -305,11 +309,7 @@ std::vector<Message> InstallsAfterAHeartbeat(Node& p, ReplicaNode& rep) {
 // acknowledgement). The install names the position it answers; a replica
 // that has moved past the snapshot since ignores it and reports where it is.
 TEST(Replication, ADelayedSnapshotInstallNeverTakesAReplicaBack) {
-  EngineConfig pc;
-  pc.node_id = 0;
-  pc.replicas = {1};
-  pc.mode = ReplicationMode::kSync;
-  pc.k = 1;
+  EngineConfig pc = PrimaryOfOne(ReplicationMode::kSync);
   pc.record_cache_max = 1;  // a replica that missed records needs an install
   pc.heartbeat_us = 1000;
   Node p(pc, 1);
@@ -370,9 +370,7 @@ namespace {
 // come back without every record up to the install (swarm seed 1040687: a
 // sync standby came back at seq 1 of 12 and was promoted).
 TEST(Recovery, DamagedInstalledSnapshotIsNotBypassedThroughThePreInstallLog) {
-  EngineConfig pc;
-  pc.node_id = 0;
-  pc.replicas = {1};
+  EngineConfig pc = PrimaryOfOne(ReplicationMode::kAsync);
   pc.record_cache_max = 1;
   pc.heartbeat_us = 1000;
   Node p(pc, 1);
@@ -400,6 +398,49 @@ TEST(Recovery, DamagedInstalledSnapshotIsNotBypassedThroughThePreInstallLog) {
   EXPECT_EQ(r.diagnosis.file, SnapshotName(1));
 }
 
+// An acknowledgement still on the network when the standby restarts on a
+// replaced (empty) disk must not count: the copy it reports is gone (swarm
+// seed 1070561: the primary acknowledged a client on it). The host gives each
+// start of a node a larger EngineConfig::incarnation.
+TEST(Replication, AnAckFromAStandbysEarlierIncarnationDoesNotCount) {
+  EngineConfig pc = PrimaryOfOne(ReplicationMode::kSync);
+  Node p(pc, 1);
+  pc.incarnation = 1;
+  auto rep = std::make_unique<ReplicaNode>(pc, 1, 2);
+  p.engine->Submit(p.now, {1, Accounts()});
+  Outputs first;
+  p.Pump(&first);
+  for (const Message& m : OfKind(first.messages, MsgKind::kAppend))
+    for (const Message& a : rep->Deliver(m, p.now)) p.engine->OnMessage(p.now, a);
+  Outputs acked;
+  p.Pump(&acked);
+  ASSERT_EQ(acked.replies.size(), 1u);
+  ASSERT_EQ(p.engine->commit_seq(), 1u);
+  p.engine->Submit(p.now, {2, {MakeDeposit(Id128{9, 1}, 1, kCur, 5)}});
+  Outputs second;
+  p.Pump(&second);
+  std::vector<Message> delayed;  // the standby's acks of seq 2, still on the network
+  for (const Message& m : OfKind(second.messages, MsgKind::kAppend))
+    for (const Message& a : rep->Deliver(m, p.now)) delayed.push_back(a);
+  ASSERT_FALSE(delayed.empty());
+  EXPECT_EQ(delayed.back().durable_seq, 2u);
+  // The standby's disk is replaced; it starts empty and answers a heartbeat.
+  pc.incarnation = 2;
+  rep = std::make_unique<ReplicaNode>(pc, 1, 3);
+  p.now += 2 * pc.heartbeat_us;
+  p.engine->Tick(p.now);
+  Outputs hb;
+  p.Pump(&hb);
+  for (const Message& m : OfKind(hb.messages, MsgKind::kAppend))
+    for (const Message& a : rep->Deliver(m, p.now)) p.engine->OnMessage(p.now, a);
+  // Now the old acknowledgement arrives.
+  for (const Message& a : delayed) p.engine->OnMessage(p.now, a);
+  Outputs after;
+  p.Pump(&after);
+  EXPECT_EQ(p.engine->commit_seq(), 1u);
+  EXPECT_TRUE(after.replies.empty()) << "acknowledged seq 2 on a copy that is gone";
+}
+
 // A standby joining late, behind a primary with a large state that keeps
 // writing: the snapshot install (320 kB) takes 16 heartbeats on the link, in
 // which the primary writes ~64 records, far more than its record cache (8). It must
@@ -417,10 +458,7 @@ struct LateJoin {
 // fifo: messages leave the link in order (a TCP stream, models/wallet's
 // links); otherwise heartbeats overtake the install on its way.
 LateJoin RunLateJoin(bool fifo) {
-  EngineConfig pc;
-  pc.node_id = 0;
-  pc.replicas = {1};
-  pc.mode = ReplicationMode::kAsync;
+  EngineConfig pc = PrimaryOfOne(ReplicationMode::kAsync);
   pc.record_cache_max = 8;
   pc.heartbeat_us = 1000;
   Node p(pc, 1);

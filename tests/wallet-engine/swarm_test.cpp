@@ -79,7 +79,8 @@ TEST(Swarm, TwoThousandSeedsHoldEveryInvariant) {
 //  1070561 sync: the standby's disk was replaced while its acknowledgement of
 //       seq 2 was still on the network; the primary counted it and committed
 //       2, and the standby (at 1) was promoted after the primary crashed. A
-//       replaced disk now votes only when durable past the current commit.
+//       replaced disk now votes only when durable past the current commit,
+//       and a primary ignores acks of a replica's earlier incarnation.
 TEST(Swarm, RegressionSeeds) {
   for (uint64_t seed : {1407ULL, 3069ULL, 3096ULL, 5909ULL, 5302ULL, 1004817ULL, 1035298ULL,
                         1002772ULL, 1070561ULL}) {
