@@ -612,8 +612,12 @@ bool WalletLoop::Impl::StartEngine(Pod& p, we::Role role, uint64_t engine_term, 
   p.rebuild_pending = false;
   if (p.engine) PurgeRequests(p.ordinal);
   std::vector<uint32_t> replicas = role == we::Role::kPrimary ? PrimaryOrder(p) : OtherSlots(p.slot);
-  p.engine = std::make_unique<we::Engine>(EngineCfg(p.slot, async_only, std::move(replicas)), role,
-                                          engine_term, std::move(r));
+  we::EngineConfig ec = EngineCfg(p.slot, async_only, std::move(replicas));
+  // Each engine a pod starts is a new incarnation (the epoch just bumped only
+  // grows): a primary ignores acks an earlier engine of that pod sent and
+  // the network still carries, which would count a durability this one lacks.
+  ec.incarnation = p.epoch;
+  p.engine = std::make_unique<we::Engine>(std::move(ec), role, engine_term, std::move(r));
   if (role == we::Role::kPrimary) p.engine->SetLease(Us(lease_expiry));
   Drain(p);  // a torn tail to truncate
   return true;
