@@ -227,17 +227,24 @@ void Engine::RememberRecord(uint64_t seq, uint64_t checksum, const std::string* 
     const uint64_t pin = InstallPin();
     const auto evictable = [&] {
       return record_cache_.size() >= InstallCacheMax() ||
-             record_cache_.front_seq() < pin;
+             record_cache_bytes_ > config_.install_cache_bytes_max || record_cache_.front_seq() < pin;
+    };
+    const auto pop_front = [&] {
+      record_cache_bytes_ -= record_cache_.front().second.size();
+      record_cache_.PopFront();
     };
     std::string copy;
     if (!record_cache_.empty() && record_cache_.size() >= config_.record_cache_max &&
         seq > record_cache_.back_seq() && evictable()) {
+      record_cache_bytes_ -= record_cache_.front().second.size();
       copy = std::move(record_cache_.front().second);  // the evicted record's buffer is reused
       record_cache_.PopFront();
     }
     copy.assign(*bytes);
+    if (const auto* old = record_cache_.Find(seq)) record_cache_bytes_ -= old->second.size();
+    record_cache_bytes_ += copy.size();
     record_cache_.Put(seq, {checksum, std::move(copy)});
-    while (record_cache_.size() > config_.record_cache_max && evictable()) record_cache_.PopFront();
+    while (record_cache_.size() > config_.record_cache_max && evictable()) pop_front();
   }
 }
 
@@ -702,6 +709,7 @@ void Engine::OnInstallSnapshot(const Message& m) {
   last_record_term_ = h.term;
   checksums_.clear();
   record_cache_.clear();
+  record_cache_bytes_ = 0;
   applied_.clear();
   checksums_.Put(last_seq_, last_checksum_);
   write_queue_.clear();

@@ -147,6 +147,10 @@ struct EngineConfig {
   // keeps every record after the install's point, up to this many times
   // record_cache_max (memory: at 8k-op batches a record is ~1 MB).
   uint64_t install_cache_factor = 16;
+  // ... and never beyond this many bytes of cached records (the cache then
+  // evicts as usual: a standby that falls out of it takes another install,
+  // rather than a large-batch wallet holding gigabytes for it).
+  uint64_t install_cache_bytes_max = uint64_t{256} << 20;
   // Host-assigned, larger at every start of this node (its disk may have
   // been replaced meanwhile): a primary ignores acknowledgements an earlier
   // incarnation of a replica sent, still on the network, whose durable
@@ -255,6 +259,8 @@ class Engine {
   uint64_t ChecksumAt(uint64_t seq) const;
   const EngineConfig& config() const { return config_; }
   uint64_t snapshots_published() const { return snapshots_published_; }
+  // Bytes of records cached for replica catch-up.
+  uint64_t record_cache_bytes() const { return record_cache_bytes_; }
   uint64_t fsyncs() const { return fsyncs_; }
 
  private:
@@ -359,6 +365,7 @@ class Engine {
   std::vector<AckedRecord> acked_;
   uint64_t acked_frontier_ts_ = 0;  // every op up to this timestamp may have been acknowledged
   SeqWindow<std::pair<uint64_t, std::string>> record_cache_;  // seq -> (checksum, bytes)
+  uint64_t record_cache_bytes_ = 0;                            // sum of its records' sizes
   SeqWindow<uint64_t> checksums_;  // seq -> checksum (bounded by record_cache_max * 64)
   std::map<uint64_t, AckedRecord> applied_;  // replica: fresh ops per record (track_acked_ops)
   std::vector<ReplicaProgress> replicas_;

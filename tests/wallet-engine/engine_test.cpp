@@ -454,12 +454,14 @@ struct LateJoin {
   uint64_t installs_persisted = 0;
   uint64_t standby_durable = 0;
   uint64_t primary_last = 0;
+  uint64_t max_cache_bytes = 0;  // the primary's record cache, at its largest
 };
 // fifo: messages leave the link in order (a TCP stream, models/wallet's
 // links); otherwise heartbeats overtake the install on its way.
-LateJoin RunLateJoin(bool fifo) {
+LateJoin RunLateJoin(bool fifo, uint64_t install_cache_bytes_max = uint64_t{256} << 20) {
   EngineConfig pc = PrimaryOfOne(ReplicationMode::kAsync);
   pc.record_cache_max = 8;
+  pc.install_cache_bytes_max = install_cache_bytes_max;
   pc.heartbeat_us = 1000;
   Node p(pc, 1);
   p.engine->Submit(p.now, {1, Accounts()});
@@ -499,6 +501,7 @@ LateJoin RunLateJoin(bool fifo) {
     for (const Message& m : due(to_standby))
       for (Message& a : rep.Deliver(m, p.now)) to_primary.push_back({p.now + 100, std::move(a)});
     for (const Message& a : due(to_primary)) p.engine->OnMessage(p.now, a);
+    r.max_cache_bytes = std::max(r.max_cache_bytes, p.engine->record_cache_bytes());
   }
   r.installs_persisted = rep.engine->snapshots_published();
   r.standby_durable = rep.engine->durable_seq();
@@ -520,6 +523,18 @@ TEST(Replication, ALateStandbyTakesOneInstallThenCatchesUp) {
   EXPECT_EQ(overtaken.installs_persisted, 1u);
   EXPECT_GE(overtaken.standby_durable + 8, overtaken.primary_last)
       << "never caught up: " << overtaken.standby_durable << " of " << overtaken.primary_last;
+}
+
+// The records kept for an installing standby are bounded in bytes too
+// (install_cache_bytes_max), not only in records: past the cap the cache
+// evicts as usual, whatever the standby then needs.
+TEST(Replication, RecordsKeptForAnInstallStayWithinTheByteCap) {
+  const LateJoin uncapped = RunLateJoin(true);
+  const uint64_t cap = 4096;
+  ASSERT_GT(uncapped.max_cache_bytes, cap + RecordSize(1));  // the cap below binds
+  const LateJoin capped = RunLateJoin(true, cap);
+  EXPECT_LE(capped.max_cache_bytes, cap + RecordSize(1));
+  EXPECT_GE(capped.max_cache_bytes, 8 * RecordSize(1));  // record_cache_max is always kept
 }
 
 // Eager group commit (close_batch_when_log_idle): with a long batch delay, a
