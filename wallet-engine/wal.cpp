@@ -275,6 +275,10 @@ RecoveryResult Recover(const DirImage& dir, const RecoveryOptions& options) {
   bool have_snapshot = false;
   std::optional<Diagnosis> damaged;  // the newest snapshot skipped as unreadable
   uint64_t damaged_gen = 0;
+  // Its header's anchor (seq, chain checksum, state hash), unverified: the
+  // checksum covering it failed. Only an exact match with a replayed record
+  // is trusted (a damaged header cannot match all three by accident).
+  std::optional<SnapshotHeader> damaged_anchor;
   for (uint64_t gen : snaps) {
     SnapshotHeader h;
     std::string_view body;
@@ -285,6 +289,11 @@ RecoveryResult Recover(const DirImage& dir, const RecoveryOptions& options) {
       if (!damaged) {
         damaged = Diagnosis{name, 0, what};
         damaged_gen = gen;
+        if (dir.at(name).size() >= sizeof(SnapshotHeader)) {
+          SnapshotHeader anchor;
+          std::memcpy(&anchor, dir.at(name).data(), sizeof anchor);
+          if (anchor.magic == kSnapshotMagic && anchor.gen == gen) damaged_anchor = anchor;
+        }
       }
       continue;
     }
@@ -419,8 +428,21 @@ RecoveryResult Recover(const DirImage& dir, const RecoveryOptions& options) {
   // follows an unrelated older log: falling back to it silently dropped
   // every record up to the install (swarm seed 1040687 with the install
   // fix: a sync standby came back at seq 1 instead of 12 and was promoted).
-  // A target reached earlier (point-in-time restore) needs no more.
-  if (damaged && !past_damaged && !stopped) {
+  // A target reached earlier (point-in-time restore) needs no more, and
+  // neither does an older log that ends exactly at the snapshot's anchor:
+  // same seq, same chain checksum and same state hash as its header records
+  // (nothing was written after the snapshot; the state is the snapshot's).
+  // The log then goes on in the damaged snapshot's own segment (as it would
+  // have), so that a later recovery sees the chain run past its point.
+  const bool ends_at_anchor = damaged_anchor && !r.truncate_at &&
+                              r.last_seq == damaged_anchor->seq &&
+                              r.last_checksum == damaged_anchor->last_checksum &&
+                              r.last_state_hash == damaged_anchor->state_hash;
+  if (damaged && !past_damaged && !stopped && ends_at_anchor && r.log_gen < damaged_gen) {
+    r.log_gen = damaged_gen;
+    r.log_offset = 0;
+  }
+  if (damaged && !past_damaged && !stopped && !ends_at_anchor) {
     r.diagnosis = *damaged;
     r.diagnosis.what += "; no record after it in the log shows that the older log reaches its point";
     return r;
