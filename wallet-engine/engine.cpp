@@ -229,23 +229,28 @@ void Engine::RememberRecord(uint64_t seq, uint64_t checksum, const std::string* 
       return record_cache_.size() >= InstallCacheMax() ||
              record_cache_bytes_ > config_.install_cache_bytes_max || record_cache_.front_seq() < pin;
     };
-    const auto pop_front = [&] {
-      record_cache_bytes_ -= record_cache_.front().second.size();
-      record_cache_.PopFront();
-    };
     std::string copy;
     if (!record_cache_.empty() && record_cache_.size() >= config_.record_cache_max &&
-        seq > record_cache_.back_seq() && evictable()) {
-      record_cache_bytes_ -= record_cache_.front().second.size();
-      copy = std::move(record_cache_.front().second);  // the evicted record's buffer is reused
-      record_cache_.PopFront();
-    }
+        seq > record_cache_.back_seq() && evictable())
+      copy = EvictCachedRecord();  // the evicted record's buffer is reused
     copy.assign(*bytes);
     if (const auto* old = record_cache_.Find(seq)) record_cache_bytes_ -= old->second.size();
     record_cache_bytes_ += copy.size();
     record_cache_.Put(seq, {checksum, std::move(copy)});
-    while (record_cache_.size() > config_.record_cache_max && evictable()) pop_front();
+    while (record_cache_.size() > config_.record_cache_max && evictable()) EvictCachedRecord();
   }
+}
+
+std::string Engine::EvictCachedRecord() {
+  std::string bytes = std::move(record_cache_.front().second);
+  record_cache_bytes_ -= bytes.size();
+  record_cache_.PopFront();
+  return bytes;
+}
+
+void Engine::SendCachedGap(ReplicaProgress& r, uint64_t after) {
+  const uint64_t end = std::min(last_seq_, after + InstallCacheMax());
+  for (uint64_t s = after + 1; s <= end && !r.installing; ++s) SendAppend(r, s);
 }
 
 uint64_t Engine::InstallPin() const {
@@ -655,8 +660,7 @@ void Engine::OnAppendAck(const Message& m) {
       // Installed: ship what was written meanwhile (kept in the cache) now.
       r->installing = false;
       r->next_seq = m.seq + 1;
-      const uint64_t end = std::min(last_seq_, m.seq + InstallCacheMax());
-      for (uint64_t s = m.seq + 1; s <= end && !r->installing; ++s) SendAppend(*r, s);
+      SendCachedGap(*r, m.seq);
       AdvanceCommit();
       return;
     }
@@ -669,8 +673,7 @@ void Engine::OnAppendAck(const Message& m) {
       r->resent_once = true;
       // The whole cached gap at once: a window per heartbeat could never
       // catch up with a primary writing faster than that.
-      const uint64_t end = std::min(last_seq_, m.seq + InstallCacheMax());
-      for (uint64_t s = m.seq + 1; s <= end && !r->installing; ++s) SendAppend(*r, s);
+      SendCachedGap(*r, m.seq);
     }
     AdvanceCommit();
     return;

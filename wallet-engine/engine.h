@@ -276,6 +276,9 @@ class Engine {
   // will ask for (UINT64_MAX: none): the record cache keeps it and what
   // follows, up to install_cache_factor times record_cache_max records.
   uint64_t InstallPin() const;
+  // Drops the oldest cached record (keeping record_cache_bytes_ true) and
+  // returns its buffer for reuse.
+  std::string EvictCachedRecord();
   uint64_t InstallCacheMax() const {
     return std::max<uint64_t>(1, config_.install_cache_factor) * config_.record_cache_max;
   }
@@ -320,6 +323,9 @@ class Engine {
   void Fail(const std::string& why, ReplyStatus status);
   void StepDown(uint64_t new_term);
   void SendAppend(ReplicaProgress& r, uint64_t seq);
+  // Sends the cached records after `after` (the whole gap, up to
+  // InstallCacheMax()), stopping if one is no longer cached (an install).
+  void SendCachedGap(ReplicaProgress& r, uint64_t after);
   void SendHeartbeats();
   void OnAppend(const Message& m);
   void OnAppendAck(const Message& m);

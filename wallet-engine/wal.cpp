@@ -438,14 +438,16 @@ RecoveryResult Recover(const DirImage& dir, const RecoveryOptions& options) {
                               r.last_seq == damaged_anchor->seq &&
                               r.last_checksum == damaged_anchor->last_checksum &&
                               r.last_state_hash == damaged_anchor->state_hash;
-  if (damaged && !past_damaged && !stopped && ends_at_anchor && r.log_gen < damaged_gen) {
-    r.log_gen = damaged_gen;
-    r.log_offset = 0;
-  }
-  if (damaged && !past_damaged && !stopped && !ends_at_anchor) {
-    r.diagnosis = *damaged;
-    r.diagnosis.what += "; no record after it in the log shows that the older log reaches its point";
-    return r;
+  if (damaged && !past_damaged && !stopped) {
+    if (!ends_at_anchor) {
+      r.diagnosis = *damaged;
+      r.diagnosis.what += "; no record after it in the log shows that the older log reaches its point";
+      return r;
+    }
+    if (r.log_gen < damaged_gen) {
+      r.log_gen = damaged_gen;
+      r.log_offset = 0;
+    }
   }
   r.ok = true;
   return r;
