@@ -388,8 +388,11 @@ struct WalletLoop::Impl {
 
   // Backup archive: snapshots and log segments copied from the primary (in
   // huge-page storage: its appended tails were half of a run's page faults).
-  std::map<std::string, we::LargeBytes> archive;
-  std::map<std::string, uint64_t> archive_lineage;  // SimDisk lineage of each copied file
+  struct ArchivedFile {
+    we::LargeBytes bytes;
+    uint64_t lineage = 0;  // SimDisk lineage of the copy
+  };
+  std::map<std::string, ArchivedFile> archive;
   sim::Time archived_at = sim::Time::Max();
   uint64_t archive_bytes = 0;
 };
@@ -1695,7 +1698,7 @@ void WalletLoop::Impl::Archive() {
     if (we::ParseSnapshotName(name, &gen) && std::find(snaps.begin(), snaps.end(), gen) == snaps.end())
       snaps.push_back(gen);
   };
-  for (const auto& [name, bytes] : archive) add_snapshot(name);
+  for (const auto& [name, file] : archive) add_snapshot(name);
   disk.ForEachDurable([&](const std::string& name, std::string_view, uint64_t) { add_snapshot(name); });
   std::sort(snaps.rbegin(), snaps.rend());
   const size_t keep = static_cast<size_t>(std::max(1, cfg.backups_kept));
@@ -1708,20 +1711,19 @@ void WalletLoop::Impl::Archive() {
   disk.ForEachDurable([&](const std::string& name, std::string_view bytes, uint64_t lineage) {
     uint64_t gen = 0;
     if (!archived_gen(name, &gen) || gen < floor) return;
-    we::LargeBytes& copy = archive[name];
-    uint64_t& copied = archive_lineage[name];
-    if (copied == lineage && copy.size() <= bytes.size()) copy.append(bytes.substr(copy.size()));
-    else copy.assign(bytes);
-    copied = lineage;
+    ArchivedFile& copy = archive[name];
+    if (copy.lineage == lineage && copy.bytes.size() <= bytes.size())
+      copy.bytes.append(bytes.substr(copy.bytes.size()));
+    else
+      copy.bytes.assign(bytes);
+    copy.lineage = lineage;
   });
-  for (auto it = archive.begin(); it != archive.end();) {
+  std::erase_if(archive, [&](const auto& entry) {
     uint64_t gen = 0;
-    const bool old = archived_gen(it->first, &gen) && gen < floor;
-    if (old) archive_lineage.erase(it->first);
-    it = old ? archive.erase(it) : std::next(it);
-  }
+    return archived_gen(entry.first, &gen) && gen < floor;
+  });
   archive_bytes = 0;
-  for (const auto& [name, bytes] : archive) archive_bytes += bytes.size();
+  for (const auto& [name, file] : archive) archive_bytes += file.bytes.size();
   archived_at = sim.now();
   ++stats.archives;
   for (auto& p : pods) {
@@ -1924,7 +1926,7 @@ PitrResult WalletLoop::RestoreFromBackup(sim::Time target) const {
   ro.ledger = im.LedgerConfig();
   ro.stop_timestamp = static_cast<uint64_t>(target.us) * 1000 + 999;
   we::DirImage image;
-  for (const auto& [name, bytes] : im.archive) image.emplace(name, bytes.view());
+  for (const auto& [name, file] : im.archive) image.emplace(name, file.bytes.view());
   we::RecoveryResult r = we::Recover(image, ro);
   out.ok = r.ok;
   if (!r.ok) {
