@@ -344,6 +344,96 @@ std::vector<Op> TransferBatch(Rng& rng, uint64_t accounts, size_t n, uint64_t* k
   return ops;
 }
 
+// Acknowledgement latency at `transfers_per_s`: requests of 64 transfers,
+// open loop (each sent at its scheduled time, whatever the replies do), for
+// 3 s. Latency = submit -> reply released by the group-commit thread (a
+// callback timestamps it: no polling delay is added).
+struct AckStats {
+  double p50_ms = 0, p99_ms = 0, sched_p99_ms = 0, floor_p99_ms = 0;
+  double send_late_p99_ms = 0;  // how late the client's own sends were
+  double fsync_p50_ms = 0, fsync_p99_ms = 0, steal_ms = 0;
+  uint64_t requests = 0, late_sends = 0, fsyncs = 0;
+};
+
+AckStats AckAtLoad(DurableWallet& w, Rng& rng, uint64_t accounts, uint64_t* key,
+                   double transfers_per_s) {
+  AckStats st;
+  const double rate = transfers_per_s / 64;  // requests per second
+  const size_t fsync_mark = w.FsyncIntervals().size();
+  std::mutex ack_mu;
+  std::vector<double> lat, lat_sched, late;
+  std::vector<uint64_t> sent_us;  // for the floor below
+  const double steal0 = StealMs();
+  const double s0 = NowS();
+  uint64_t sent = 0;
+  while (NowS() - s0 < 3.0) {
+    const double due = s0 + static_cast<double>(sent) / rate;
+    // Sleep to the due time (timer slack makes it ~50 µs late; late_sends
+    // counts sends over 1 ms late). No spinning: on two cores a spinning
+    // client took a core from the group-commit and flush threads it measures.
+    const double ahead = due - NowS();
+    if (ahead > 0) std::this_thread::sleep_for(std::chrono::duration<double>(ahead));
+    std::vector<Op> ops = TransferBatch(rng, accounts, 64, key, false);
+    const double t = NowS();
+    sent_us.push_back(DriverNowUs());
+    late.push_back((t - due) * 1000);
+    st.late_sends += t - due > 0.001 ? 1 : 0;
+    w.Submit(std::move(ops), [&ack_mu, &lat, &lat_sched, t, due](Reply) {
+      const double now = NowS();
+      std::lock_guard<std::mutex> lock(ack_mu);
+      lat.push_back((now - t) * 1000);
+      lat_sched.push_back((now - due) * 1000);  // includes the sender's own lateness
+    });
+    ++sent;
+  }
+  for (;;) {
+    {
+      std::lock_guard<std::mutex> lock(ack_mu);
+      if (lat.size() == sent) break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  st.requests = sent;
+  const double steal1 = StealMs();
+  st.steal_ms = steal0 < 0 || steal1 < 0 ? -1 : steal1 - steal0;
+  st.p50_ms = Percentile(lat, 0.5);
+  st.p99_ms = Percentile(lat, 0.99);
+  st.sched_p99_ms = Percentile(lat_sched, 0.99);
+  st.send_late_p99_ms = Percentile(late, 0.99);
+  std::vector<double> fs;
+  const std::vector<FileDriver::Interval> all = w.FsyncIntervals();
+  for (size_t i = fsync_mark; i < all.size(); ++i) fs.push_back(Ms(all[i]));
+  // What this disk allowed: a request's record is written after it was
+  // sent, so the earliest flush that can cover it is the first one that
+  // started after the send, and no acknowledgement can come before that
+  // flush returned. The p99 of that bound is the best any driver could have
+  // done with the flushes this run got (flushes one at a time, as the log
+  // issues them). Gaps between flushes count in it too: on this VM they come
+  // from vCPU time the hypervisor steals while the disk is busy (reported
+  // beside it; a 64-op apply measured 13.8 ms inside such a burst, with no
+  // page fault, reclaim or compaction), so it is this machine's floor, not
+  // the disk's alone.
+  std::vector<double> floor;
+  for (const uint64_t t : sent_us) {
+    auto it = std::lower_bound(all.begin() + static_cast<std::ptrdiff_t>(fsync_mark), all.end(), t,
+                               [](const FileDriver::Interval& f, uint64_t x) { return f.start_us < x; });
+    if (it != all.end()) floor.push_back(static_cast<double>(it->end_us - t) / 1000.0);
+  }
+  st.floor_p99_ms = Percentile(floor, 0.99);
+  st.fsync_p50_ms = Percentile(fs, 0.5);
+  st.fsync_p99_ms = Percentile(fs, 0.99);
+  st.fsyncs = fs.size();
+  return st;
+}
+
+// A JSON number printed with `format`, or null when there is none.
+std::string OrNull(bool have, double v, const char* format) {
+  if (!have) return "null";
+  char buf[64];
+  std::snprintf(buf, sizeof buf, format, v);
+  return buf;
+}
+
 // Transfers/s through the ledger state machine at batches of 8,190.
 double MemoryTransfersPerS(bool hot, double budget_s) {
   Ledger l;
@@ -414,21 +504,23 @@ int Bench(bool json) {
   // Durable: batches of 8k transfers, pipelined, on this machine's disk.
   const uint64_t accounts = 10'000;
   std::string err;
-  double durable = 0, fsync_p50_ms = 0, ack_p99_ms = 0, replay = 0, restart = 0;
-  double ack_floor_p99_ms = 0;
-  double ack_p50_ms = 0, fsync_half_p50_ms = 0, fsync_half_p99_ms = 0, ack_sched_p99_ms = 0;
-  uint64_t ack_requests = 0, late_sends = 0, fsyncs_half = 0;
-  double steal_half_ms = 0;
+  double durable = 0, fsync_p50_ms = 0, replay = 0, restart = 0;
+  // Ack latency at half the durable load on this disk; at half the issue's
+  // 300,000/s floor on this disk; and at the same half load with the log on
+  // tmpfs (/dev/shm: no disk, no steal), which isolates the engine's own
+  // latency from the machine's.
+  AckStats half, half_of_floor, half_tmpfs;
+  bool have_tmpfs = false;
   uint64_t replay_ops = 0;
-  {
-    EngineConfig cfg;
-    cfg.batch_delay_us = 200;
-    // Sized up front for what this bench writes (~2.5 M ids at most), as a
-    // production wallet sizes for its retention: otherwise one index
-    // doubling (a full rehash) lands inside the latency run.
-    cfg.ledger.reserve_ids = 4'000'000;
-    auto w = DurableWallet::Open(base + "/durable", cfg, &err);
-    if (!w) return std::fprintf(stderr, "bench: %s\n", err.c_str()), 1;
+  EngineConfig cfg;
+  cfg.batch_delay_us = 200;
+  // Sized up front for what this bench writes (~2.5 M ids at most), as a
+  // production wallet sizes for its retention: otherwise one index
+  // doubling (a full rehash) lands inside the latency run.
+  cfg.ledger.reserve_ids = 4'000'000;
+  auto open_with_accounts = [&](const std::string& dir) {
+    auto w = DurableWallet::Open(dir, cfg, &err);
+    if (!w) return w;
     std::vector<Op> setup;
     setup.push_back(MakeCreateAccount(HouseAccountId(kProv, kCur), kCur, AccountKind::kHouse, 0));
     for (uint64_t p = 1; p <= accounts; ++p)
@@ -438,6 +530,11 @@ int Bench(bool json) {
       w->Submit(std::vector<Op>(setup.begin() + static_cast<std::ptrdiff_t>(i),
                                 setup.begin() + static_cast<std::ptrdiff_t>(std::min(setup.size(), i + 8000))))
           .get();
+    return w;
+  };
+  {
+    auto w = open_with_accounts(base + "/durable");
+    if (!w) return std::fprintf(stderr, "bench: %s\n", err.c_str()), 1;
     Rng rng(11);
     uint64_t key = 1'000'000'000;
     std::vector<std::vector<Op>> batches;
@@ -460,77 +557,23 @@ int Bench(bool json) {
     }
     durable = static_cast<double>(done) / (NowS() - t0);
     std::vector<double> fs;
-    const std::vector<FileDriver::Interval> durable_flushes = w->FsyncIntervals();
-    for (const auto& f : durable_flushes) fs.push_back(Ms(f));
+    for (const auto& f : w->FsyncIntervals()) fs.push_back(Ms(f));
     fsync_p50_ms = Percentile(fs, 0.5);
-
-    // Acknowledgement latency at half that load: requests of 64 transfers,
-    // open loop (each sent at its scheduled time, whatever the replies do),
-    // for 3 s. Latency = submit -> reply released by the group-commit thread
-    // (a callback timestamps it: no polling delay is added).
-    const double rate = durable / 2 / 64;  // requests per second
-    const size_t fsync_mark = durable_flushes.size();
-    std::mutex ack_mu;
-    std::vector<double> lat, lat_sched;
-    std::vector<uint64_t> sent_us;  // for the floor below
-    const double steal0 = StealMs();
-    const double s0 = NowS();
-    uint64_t sent = 0;
-    while (NowS() - s0 < 3.0) {
-      const double due = s0 + static_cast<double>(sent) / rate;
-      // Sleep to the due time (timer slack makes it ~50 µs late; late_sends
-      // counts sends over 1 ms late). No spinning: on two cores a spinning
-      // client took a core from the group-commit and flush threads it measures.
-      const double ahead = due - NowS();
-      if (ahead > 0) std::this_thread::sleep_for(std::chrono::duration<double>(ahead));
-      std::vector<Op> ops = TransferBatch(rng, accounts, 64, &key, false);
-      const double t = NowS();
-      sent_us.push_back(DriverNowUs());
-      late_sends += t - due > 0.001 ? 1 : 0;
-      w->Submit(std::move(ops), [&ack_mu, &lat, &lat_sched, t, due](Reply) {
-        const double now = NowS();
-        std::lock_guard<std::mutex> lock(ack_mu);
-        lat.push_back((now - t) * 1000);
-        lat_sched.push_back((now - due) * 1000);  // includes the sender's own lateness
-      });
-      ++sent;
+    half = AckAtLoad(*w, rng, accounts, &key, durable / 2);
+    half_of_floor = AckAtLoad(*w, rng, accounts, &key, 150'000);
+  }
+  const std::string shm = "/dev/shm/walletctl-bench-" + std::to_string(::getpid());
+  if (std::filesystem::is_directory("/dev/shm")) {
+    std::filesystem::remove_all(shm);
+    auto w = open_with_accounts(shm);
+    if (w) {
+      Rng rng(12);
+      uint64_t key = 3'000'000'000;
+      half_tmpfs = AckAtLoad(*w, rng, accounts, &key, durable / 2);
+      have_tmpfs = true;
     }
-    for (;;) {
-      {
-        std::lock_guard<std::mutex> lock(ack_mu);
-        if (lat.size() == sent) break;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    }
-    ack_requests = sent;
-    const double steal1 = StealMs();
-    steal_half_ms = steal0 < 0 || steal1 < 0 ? -1 : steal1 - steal0;
-    ack_p50_ms = Percentile(lat, 0.5);
-    ack_p99_ms = Percentile(lat, 0.99);
-    ack_sched_p99_ms = Percentile(lat_sched, 0.99);
-    std::vector<double> fs_half;
-    const std::vector<FileDriver::Interval> all = w->FsyncIntervals();
-    for (size_t i = fsync_mark; i < all.size(); ++i) fs_half.push_back(Ms(all[i]));
-    // What this disk allowed: a request's record is written after it was
-    // sent, so the earliest flush that can cover it is the first one that
-    // started after the send, and no acknowledgement can come before that
-    // flush returned. The p99 of that bound is the best any driver could have
-    // done with the flushes this run got (flushes one at a time, as the log
-    // issues them). Gaps between flushes count in it too: on this VM they come
-    // from vCPU time the hypervisor steals while the disk is busy (reported
-    // beside it; a 64-op apply measured 13.8 ms inside such a burst, with no
-    // page fault, reclaim or compaction), so it is this machine's floor, not
-    // the disk's alone.
-    std::vector<double> floor;
-    for (const uint64_t t : sent_us) {
-      auto it = std::lower_bound(all.begin() + static_cast<std::ptrdiff_t>(fsync_mark), all.end(), t,
-                                 [](const FileDriver::Interval& f, uint64_t x) { return f.start_us < x; });
-      if (it != all.end()) floor.push_back(static_cast<double>(it->end_us - t) / 1000.0);
-    }
-    ack_floor_p99_ms = Percentile(floor, 0.99);
-    fsync_half_p50_ms = Percentile(fs_half, 0.5);
-    fsync_half_p99_ms = Percentile(fs_half, 0.99);
-    fsyncs_half = fs_half.size();
+    w.reset();
+    std::filesystem::remove_all(shm);
   }
   {
     // Replay: recover the durable directory (no snapshot: the whole log).
@@ -543,9 +586,9 @@ int Bench(bool json) {
     replay = static_cast<double>(r.ops_replayed) / dt;
   }
   {
-    // Restart with 1,000,000 accounts and a snapshot.
-    EngineConfig cfg;
-    auto w = DurableWallet::Open(base + "/restart", cfg, &err);
+    // Restart with 1,000,000 accounts and a snapshot (default config).
+    const EngineConfig plain;
+    auto w = DurableWallet::Open(base + "/restart", plain, &err);
     std::vector<std::future<Reply>> inflight;
     for (uint64_t i = 0; i < 1'000'000; i += 8000) {
       std::vector<Op> ops;
@@ -559,7 +602,7 @@ int Bench(bool json) {
     w.reset();
     const double t0 = NowS();
     RecoveryResult info;
-    auto again = DurableWallet::Open(base + "/restart", cfg, &err, &info);
+    auto again = DurableWallet::Open(base + "/restart", plain, &err, &info);
     restart = NowS() - t0;
     if (!again) return std::fprintf(stderr, "bench restart: %s\n", err.c_str()), 1;
   }
@@ -577,25 +620,36 @@ int Bench(bool json) {
                 "\"fdatasync_ms_p50_at_half_load\": %.3f, \"fdatasync_ms_p99_at_half_load\": %.3f, "
                 "\"fdatasyncs_at_half_load\": %" PRIu64 ", \"ack_ms_p99_from_schedule\": %.3f, "
                 "\"ack_ms_p99_floor_from_fdatasyncs\": %.3f, \"ack_requests\": %" PRIu64 ", "
-                "\"late_sends\": %" PRIu64 ", \"cpu_steal_ms_at_half_load\": %.0f, \"seamless_ops_per_s\": %.0f, "
+                "\"late_sends\": %" PRIu64 ", \"send_late_ms_p99_at_half_load\": %.3f, "
+                "\"cpu_steal_ms_at_half_load\": %.0f, "
+                "\"ack_ms_p99_at_150k_per_s\": %.3f, \"cpu_steal_ms_at_150k_per_s\": %.0f, "
+                "\"ack_ms_p99_at_half_load_on_tmpfs\": %s, \"cpu_steal_ms_at_half_load_on_tmpfs\": %s, "
+                "\"seamless_ops_per_s\": %.0f, "
                 "\"replay_records_per_s\": %.0f, \"replay_ops\": %" PRIu64 ", \"restart_s\": %.3f}\n",
-                load, std::thread::hardware_concurrency(), memory, memory_hot, hot_cost_pct, durable, fsync_p50_ms, ack_p99_ms, ack_p50_ms,
-                fsync_half_p50_ms, fsync_half_p99_ms, fsyncs_half, ack_sched_p99_ms, ack_floor_p99_ms,
-                ack_requests, late_sends, steal_half_ms, seamless,
-                replay,
+                load, std::thread::hardware_concurrency(), memory, memory_hot, hot_cost_pct, durable,
+                fsync_p50_ms, half.p99_ms, half.p50_ms, half.fsync_p50_ms, half.fsync_p99_ms, half.fsyncs,
+                half.sched_p99_ms, half.floor_p99_ms, half.requests, half.late_sends,
+                half.send_late_p99_ms, half.steal_ms, half_of_floor.p99_ms, half_of_floor.steal_ms,
+                OrNull(have_tmpfs, half_tmpfs.p99_ms, "%.3f").c_str(),
+                OrNull(have_tmpfs, half_tmpfs.steal_ms, "%.0f").c_str(), seamless, replay,
                 replay_ops, restart);
   } else {
     std::printf("in memory (batches of 8,190): %.0f transfers/s (hot house account: %.0f, cost %.1f%%)\n",
                 memory, memory_hot, hot_cost_pct);
     std::printf("durable (batches of 8,000, group commit): %.0f transfers/s, fdatasync p50 %.3f ms\n",
                 durable, fsync_p50_ms);
-    std::printf("ack latency at half that load (%" PRIu64 " requests of 64, open loop, %" PRIu64
-                " sent >1 ms late): p50 %.3f ms, p99 %.3f ms; meanwhile %" PRIu64
-                " fdatasyncs, p50 %.3f ms, p99 %.3f ms; p99 from the scheduled send time %.3f ms;"
-                " p99 floor set by those fdatasyncs %.3f ms; vCPU time stolen by the hypervisor"
-                " meanwhile %.0f ms\n",
-                ack_requests, late_sends, ack_p50_ms, ack_p99_ms, fsyncs_half, fsync_half_p50_ms,
-                fsync_half_p99_ms, ack_sched_p99_ms, ack_floor_p99_ms, steal_half_ms);
+    auto ack_line = [](const char* what, const AckStats& a) {
+      std::printf("ack latency %s (%" PRIu64 " requests of 64, open loop, %" PRIu64
+                  " sent >1 ms late, send lateness p99 %.3f ms): p50 %.3f ms, p99 %.3f ms; meanwhile %" PRIu64
+                  " fdatasyncs, p50 %.3f ms, p99 %.3f ms; p99 from the scheduled send time %.3f ms;"
+                  " p99 floor set by those fdatasyncs %.3f ms; vCPU time stolen by the hypervisor"
+                  " meanwhile %.0f ms\n",
+                  what, a.requests, a.late_sends, a.send_late_p99_ms, a.p50_ms, a.p99_ms, a.fsyncs,
+                  a.fsync_p50_ms, a.fsync_p99_ms, a.sched_p99_ms, a.floor_p99_ms, a.steal_ms);
+    };
+    ack_line("at half that load", half);
+    ack_line("at 150,000 transfers/s (half the 300,000 floor)", half_of_floor);
+    if (have_tmpfs) ack_line("at half that load, log on tmpfs", half_tmpfs);
     std::printf("seamless ops in memory: %.0f ops/s\n", seamless);
     std::printf("log replay: %.0f records (ops)/s over %" PRIu64 " ops\n", replay, replay_ops);
     std::printf("restart with 1,000,000 accounts + snapshot: %.3f s\n", restart);
