@@ -79,6 +79,12 @@ void LargeBytes::append(std::string_view bytes) {
 }
 
 void LargeBytes::resize(size_t n) {
+  if (n == 0) {
+    FreeLarge(data_, capacity_);
+    data_ = nullptr;
+    size_ = capacity_ = 0;
+    return;
+  }
   Reserve(n);
   if (n > size_) std::memset(data_ + size_, 0, n - size_);
   size_ = n;

@@ -124,6 +124,7 @@ class LargeBytes {
   }
   ~LargeBytes() { FreeLarge(data_, capacity_); }
   size_t size() const { return size_; }
+  size_t capacity() const { return capacity_; }  // bytes allocated (what it holds in memory)
   bool empty() const { return size_ == 0; }
   char* data() { return data_; }
   std::string_view view() const { return {data_, size_}; }
@@ -132,7 +133,8 @@ class LargeBytes {
     size_ = 0;
     append(bytes);
   }
-  // Grows with zero bytes or cuts.
+  // Grows with zero bytes or cuts; cut to zero, it frees its memory (a
+  // recycled log segment must not keep its pages).
   void resize(size_t n);
 
  private:

@@ -39,6 +39,17 @@ uint64_t SimDisk::UsedBytes() const {
   return used;
 }
 
+uint64_t SimDisk::HeldBytes() const {
+  uint64_t held = 0;
+  auto add = [&](const File& f) {
+    held += f.durable.capacity();
+    for (const auto& p : f.pending) held += p.bytes.capacity();
+  };
+  for (const auto& [name, f] : files_) add(f);
+  for (const auto& [name, f] : renamed_away_) add(f);
+  return held;
+}
+
 IoCompletion SimDisk::Execute(IoRequest req) {
   IoCompletion c{req.id, IoStatus::kOk};
   switch (req.kind) {

@@ -74,6 +74,10 @@ class SimDisk {
   void FlipBit(const std::string& file, uint64_t offset, int bit);
   // Total durable bytes.
   uint64_t UsedBytes() const;
+  // Memory the simulated medium holds: allocated bytes of every file
+  // (durable, unflushed writes, renames not yet made durable). A file
+  // truncated to zero holds none.
+  uint64_t HeldBytes() const;
 
   DiskFaults& faults() { return faults_; }
   const DiskFaultLog& fault_log() const { return log_; }

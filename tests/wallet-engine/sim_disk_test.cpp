@@ -128,5 +128,29 @@ TEST(SimDiskLineage, TailCopiesWhileTheLineageHoldsEqualFullCopies) {
   }
 }
 
+// Recycling a log segment (truncation to zero) gives its memory back: the
+// wallet in the loop recycles old segments and snapshots so that a long run's
+// disks hold a bounded number of bytes (issue 7).
+TEST(SimDiskMemory, TruncationToZeroReleasesTheFilesMemory) {
+  SimDisk d(1);
+  const std::string mib(1 << 20, 'x');
+  for (uint64_t i = 0; i < 8; ++i) {
+    d.Execute(Write("wal-1", i * mib.size(), mib));
+    d.Execute(Op(IoKind::kFlush, "wal-1"));
+  }
+  d.Execute(Write("wal-2", 0, "tail"));
+  d.Execute(Op(IoKind::kFlush, "wal-2"));
+  EXPECT_EQ(d.UsedBytes(), 8 * mib.size() + 4);
+  EXPECT_GE(d.HeldBytes(), 8 * mib.size());
+  d.Execute(Op(IoKind::kTruncate, "wal-1", 1000));  // a cut keeps the buffer
+  EXPECT_GE(d.HeldBytes(), 8 * mib.size());
+  d.Execute(Op(IoKind::kTruncate, "wal-1", 0));
+  EXPECT_EQ(d.UsedBytes(), 4u);
+  EXPECT_LT(d.HeldBytes(), 4096u);
+  d.Execute(Write("wal-1", 0, "again"));  // the emptied file is still usable
+  d.Execute(Op(IoKind::kFlush, "wal-1"));
+  EXPECT_EQ(Durable(d)["wal-1"].bytes, "again");
+}
+
 }  // namespace
 }  // namespace wallet
