@@ -315,8 +315,11 @@ struct WalletLoop::Impl {
   void Audit();
   void CheckNow(const std::string& when);
   void CountDuplicates();
+  ::wallet::InvariantOptions InvariantCheck() const;
   void TakeSnapshot();
   void Archive();
+  void RecycleOldFiles(Pod& p);
+  WalletHeldBytes HeldBytes() const;
   we::LedgerConfig LedgerConfig() const {
     we::LedgerConfig lc;
     lc.retention_ns = static_cast<uint64_t>(cfg.idempotency_retention.us) * 1000;
@@ -606,7 +609,7 @@ bool WalletLoop::Impl::StartEngine(Pod& p, we::Role role, uint64_t engine_term, 
                        r.diagnosis.ToString());
     return false;
   }
-  const std::string inv = we::CheckLedgerInvariants(r.ledger);
+  const std::string inv = we::CheckLedgerInvariants(r.ledger, InvariantCheck());
   if (!inv.empty()) Violation("recovered state of " + PodName(cfg.service, p.ordinal) + ": " + inv);
   ++p.epoch;
   p.io.clear();
@@ -1610,6 +1613,14 @@ void WalletLoop::Impl::Audit() {
   pending_audit.clear();
 }
 
+// Balances equal the fold of the index only while nothing was pruned from
+// it (a recovered engine's too: its snapshot or log replay pruned the same).
+we::InvariantOptions WalletLoop::Impl::InvariantCheck() const {
+  we::InvariantOptions options;
+  options.check_fold = sim.now().us < cfg.idempotency_retention.us;
+  return options;
+}
+
 // The spec's invariants on every live engine (conservation, no overdraft,
 // one application per id, balances = fold while nothing was pruned), and
 // replicas consistent with the primary: an engine holding the primary's last
@@ -1618,9 +1629,7 @@ void WalletLoop::Impl::CheckNow(const std::string& when) {
   const we::Engine* pe = primary >= 0 ? P(primary).engine.get() : nullptr;
   for (const auto& e : pods) {
     if (!e->engine || e->role == Role::kDead) continue;
-    we::InvariantOptions options;
-    options.check_fold = sim.now().us < cfg.idempotency_retention.us;
-    const std::string v = we::CheckLedgerInvariants(e->engine->ledger(), options);
+    const std::string v = we::CheckLedgerInvariants(e->engine->ledger(), InvariantCheck());
     if (!v.empty()) Violation(when + ": " + PodName(cfg.service, e->ordinal) + ": " + v);
     if (pe && e->engine.get() != pe && e->engine->last_seq() == pe->last_seq() &&
         e->engine->ChecksumAt(pe->last_seq()) == pe->ChecksumAt(pe->last_seq()) &&
@@ -1671,21 +1680,24 @@ void WalletLoop::Impl::CountDuplicates() {
 
 // ----------------------------------------------------------- backups ---
 
-// The snapshot schedule: the primary's engine takes a snapshot at its next
-// idle point (Engine::RequestSnapshot); its log continues in a new segment.
+// The snapshot schedule: every live engine takes a snapshot at its next idle
+// point (Engine::RequestSnapshot); its log continues in a new segment. The
+// primary's snapshots are the base backups; every pod's own snapshots let its
+// older log be recycled (standbys that never took one kept their whole log:
+// memory grew with the run, ~1 GB for a day at 1/100, issue 7).
 void WalletLoop::Impl::TakeSnapshot() {
-  if (primary < 0 || !P(primary).engine) return;
-  Pod& p = P(primary);
-  p.engine->RequestSnapshot();
-  p.engine->Tick(Us(sim.now()));
-  Drain(p);
+  for (auto& p : pods) {
+    if (p->role == Role::kDead || !p->engine) continue;
+    p->engine->RequestSnapshot();
+    p->engine->Tick(Us(sim.now()));
+    Drain(*p);
+  }
 }
 
 // Log archiving: the primary's durable files (snapshots and segments) are
 // copied to the archive; the newest `backups_kept` snapshots and the log from
-// the oldest of them on are kept there. On every live pod, log segments older
-// than its second-newest snapshot are recycled (truncated to zero): recovery
-// never reads them.
+// the oldest of them on are kept there. Then every live pod recycles what
+// its own recovery never reads (RecycleOldFiles).
 void WalletLoop::Impl::Archive() {
   if (primary < 0 || !P(primary).disk) return;
   const we::SimDisk& disk = *P(primary).disk;
@@ -1699,7 +1711,12 @@ void WalletLoop::Impl::Archive() {
       snaps.push_back(gen);
   };
   for (const auto& [name, file] : archive) add_snapshot(name);
-  disk.ForEachDurable([&](const std::string& name, std::string_view, uint64_t) { add_snapshot(name); });
+  uint64_t newest_own = 0;  // the primary's newest snapshot
+  disk.ForEachDurable([&](const std::string& name, std::string_view, uint64_t) {
+    uint64_t gen = 0;
+    if (we::ParseSnapshotName(name, &gen)) newest_own = std::max(newest_own, gen);
+    add_snapshot(name);
+  });
   std::sort(snaps.rbegin(), snaps.rend());
   const size_t keep = static_cast<size_t>(std::max(1, cfg.backups_kept));
   const uint64_t floor = snaps.size() > keep ? snaps[keep - 1] : 0;
@@ -1707,10 +1724,13 @@ void WalletLoop::Impl::Archive() {
     return we::ParseSnapshotName(name, gen) || we::ParseSegmentName(name, gen);
   };
   // Incremental: a file whose lineage is unchanged since the last copy only
-  // grew (the log), so only its new tail is copied.
+  // grew (the log), so only its new tail is copied. A file the primary
+  // recycled (emptied, older than its newest snapshot) keeps its archived
+  // copy: the archive may keep more base backups than the pods do.
   disk.ForEachDurable([&](const std::string& name, std::string_view bytes, uint64_t lineage) {
     uint64_t gen = 0;
     if (!archived_gen(name, &gen) || gen < floor) return;
+    if (bytes.empty() && gen < newest_own && archive.contains(name)) return;
     ArchivedFile& copy = archive[name];
     if (copy.lineage == lineage && copy.bytes.size() <= bytes.size())
       copy.bytes.append(bytes.substr(copy.bytes.size()));
@@ -1728,27 +1748,48 @@ void WalletLoop::Impl::Archive() {
   ++stats.archives;
   for (auto& p : pods) {
     if (p->role == Role::kDead || !p->disk || !p->engine) continue;
-    // Only a newly published snapshot makes older segments obsolete.
+    // Only a newly published snapshot makes older files obsolete.
     if (p->engine->snapshots_published() == p->trimmed_at_snapshots) continue;
     p->trimmed_at_snapshots = p->engine->snapshots_published();
-    std::vector<uint64_t> own;
-    std::vector<std::pair<uint64_t, std::string>> segments;  // non-empty ones
-    p->disk->ForEachDurable([&](const std::string& name, std::string_view bytes, uint64_t) {
-      uint64_t gen = 0;
-      if (we::ParseSnapshotName(name, &gen)) own.push_back(gen);
-      else if (we::ParseSegmentName(name, &gen) && !bytes.empty()) segments.emplace_back(gen, name);
-    });
-    if (own.size() < 2) continue;
-    std::sort(own.rbegin(), own.rend());
-    for (const auto& [gen, name] : segments) {
-      if (gen >= own[1]) continue;
-      we::IoRequest t;
-      t.kind = we::IoKind::kTruncate;
-      t.file = name;
-      t.offset = 0;
-      p->disk->Execute(t);
-    }
+    RecycleOldFiles(*p);
   }
+}
+
+// On a pod, the snapshots and log segments older than its second-newest
+// snapshot are recycled (truncated to zero, which frees their memory):
+// recovery starts from the newest valid snapshot and only falls back to the
+// second-newest (with the log after it) when the newest is damaged. So a
+// pod's disk holds two snapshots and the log since the older one: bounded by
+// snapshot_interval, not by the run's length.
+void WalletLoop::Impl::RecycleOldFiles(Pod& p) {
+  std::vector<uint64_t> own;
+  std::vector<std::pair<uint64_t, std::string>> old;  // non-empty files, by generation
+  p.disk->ForEachDurable([&](const std::string& name, std::string_view bytes, uint64_t) {
+    uint64_t gen = 0;
+    const bool snapshot = we::ParseSnapshotName(name, &gen);
+    if (snapshot) own.push_back(gen);
+    if ((snapshot || we::ParseSegmentName(name, &gen)) && !bytes.empty()) old.emplace_back(gen, name);
+  });
+  if (own.size() < 2) return;
+  std::sort(own.rbegin(), own.rend());
+  for (const auto& [gen, name] : old) {
+    if (gen >= own[1]) continue;
+    we::IoRequest t;
+    t.kind = we::IoKind::kTruncate;
+    t.file = name;
+    t.offset = 0;
+    p.disk->Execute(t);
+  }
+}
+
+WalletHeldBytes WalletLoop::Impl::HeldBytes() const {
+  WalletHeldBytes h;
+  for (const auto& p : pods) {
+    if (p->disk) h.disks += p->disk->HeldBytes();
+    if (p->engine) h.record_caches += p->engine->record_cache_bytes();
+  }
+  for (const auto& [name, file] : archive) h.archive += file.bytes.capacity();
+  return h;
 }
 
 // ============================================================ facade ===
@@ -1941,6 +1982,7 @@ PitrResult WalletLoop::RestoreFromBackup(sim::Time target) const {
 }
 
 sim::Time WalletLoop::last_archive_at() const { return impl_->archived_at; }
+WalletHeldBytes WalletLoop::held_bytes() const { return impl_->HeldBytes(); }
 
 void WalletLoop::Partition(const std::string& zone_a, const std::string& zone_b, sim::Duration duration) {
   Impl& im = *impl_;

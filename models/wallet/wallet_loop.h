@@ -99,6 +99,17 @@ enum class DiskFault {
 };
 const char* ToString(DiskFault fault);
 
+// Memory the loop holds in its simulated storage, in allocated bytes. Bounded
+// by the snapshot schedule (each pod: two snapshots and the log since the
+// older; the archive: backups_kept snapshots and the log since the oldest),
+// not by the run's length (issue 7).
+struct WalletHeldBytes {
+  uint64_t disks = 0;          // every pod's SimDisk (SimDisk::HeldBytes)
+  uint64_t archive = 0;        // the backup archive's copies
+  uint64_t record_caches = 0;  // the engines' catch-up record caches
+  uint64_t total() const { return disks + archive + record_caches; }
+};
+
 // A point-in-time restore from the backup archive (RestoreFromBackup).
 struct PitrResult {
   bool ok = false;
@@ -161,6 +172,8 @@ class WalletLoop : public Component, public EndpointListener {
   PitrResult RestoreFromBackup(sim::Time target) const;
   // When the archive was last copied (Time::Max(): never).
   sim::Time last_archive_at() const;
+  // Bytes held by the pods' disks, the archive and the record caches now.
+  WalletHeldBytes held_bytes() const;
 
   // Inspection (tests, GUI).
   int32_t primary() const;                  // -1 when none

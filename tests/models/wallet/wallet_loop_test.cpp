@@ -679,5 +679,89 @@ TEST(WalletLoopEngine, PointInTimeRestoreMatchesTheLogAndLosesOneArchiveInterval
   EXPECT_TRUE(loop.invariants_ok()) << loop.violations().front();
 }
 
+// Issue 7: what a run holds is bounded by the snapshot schedule, not by the
+// run's length. Steady traffic (~250 ops/s), snapshots every 10 s, archive
+// copies every 2 s, ids kept 10 s (a ledger of constant size): every pod
+// keeps two snapshots and the log since the older one, the archive
+// backups_kept snapshots and the log since the oldest. Standbys that never
+// took a snapshot kept their whole log (and the primary every snapshot):
+// ~1 GB for a day at 1/100, growing linearly.
+TEST(WalletLoopEngine, HeldBytesAreBoundedByTheSnapshotIntervalNotTheRunLength) {
+  sim::Simulation sim(9);
+  WalletLoopConfig c = EngineConfigFor(ReplicationMode::kAsync, 3, {"a", "b", "c"});
+  c.snapshot_interval = Duration::Seconds(10);
+  c.archive_interval = Duration::Seconds(2);
+  c.idempotency_retention = Duration::Seconds(10);
+  c.restart_delay = Duration::Seconds(1);
+  WalletLoop loop(sim, c);
+  loop.StartStandalone();
+  auto used = [&] {
+    uint64_t u = 0;
+    for (int32_t i = 0; i < loop.pods(); ++i) u += loop.disk(i)->UsedBytes();
+    return u;
+  };
+  // Same phase of the schedule (5 s after a snapshot, its older files recycled).
+  sim.RunUntil(Time{Duration::Seconds(65).us});
+  const uint64_t ops_t = loop.stats().ops_acked, used_t = used();
+  const WalletHeldBytes held_t = loop.held_bytes();
+  sim.RunUntil(Time{Duration::Seconds(185).us});
+  const uint64_t ops_3t = loop.stats().ops_acked, used_3t = used();
+  const WalletHeldBytes held_3t = loop.held_bytes();
+  EXPECT_GT(ops_3t, 2 * ops_t + 10000);  // the traffic went on: three times the operations
+  EXPECT_LE(used_3t, used_t + used_t / 4);
+  EXPECT_LE(held_3t.total(), held_t.total() + held_t.total() / 2);
+  // Allocations follow the bytes (a buffer at most doubles its content):
+  // recycled files hold nothing.
+  EXPECT_LE(held_3t.disks, 2 * used_3t + (64u << 10));
+  // Every pod, standbys included, holds exactly two snapshots; the log
+  // before the older one is recycled.
+  for (int32_t i = 0; i < loop.pods(); ++i) {
+    std::vector<uint64_t> snaps, segments;
+    loop.disk(i)->ForEachDurable([&](const std::string& name, std::string_view bytes, uint64_t) {
+      uint64_t gen = 0;
+      if (bytes.empty()) return;
+      if (::wallet::ParseSnapshotName(name, &gen)) snaps.push_back(gen);
+      if (::wallet::ParseSegmentName(name, &gen)) segments.push_back(gen);
+    });
+    ASSERT_EQ(snaps.size(), 2u) << "pod " << i;
+    for (uint64_t gen : segments) EXPECT_GE(gen, std::min(snaps[0], snaps[1])) << "pod " << i;
+  }
+  // What the recycled disks and the archive still serve: a standby restarted
+  // from its own disk, a point-in-time restore inside the archive's window.
+  loop.CrashPod(1, Duration::Seconds(1));
+  sim.RunUntil(Time{Duration::Seconds(195).us});
+  EXPECT_EQ(loop.stats().engine_restarts, 1u);
+  EXPECT_EQ(loop.stats().recoveries_failed, 0u);
+  const PitrResult pitr = loop.RestoreFromBackup(Time{Duration::Seconds(183).us});
+  ASSERT_TRUE(pitr.ok) << pitr.diagnosis;
+  EXPECT_EQ(pitr.state_hash, pitr.recorded_state_hash);
+  loop.Finish();
+  EXPECT_TRUE(loop.invariants_ok()) << loop.violations().front();
+}
+
+// An archive keeping more base backups than the pods (backups_kept 3, pods
+// keep two snapshots) still restores inside its whole window: the log the
+// pods recycled stays archived (an emptied file is not copied over it).
+TEST(WalletLoopEngine, ArchiveKeepsTheLogThePodsRecycled) {
+  sim::Simulation sim(10);
+  WalletLoopConfig c = EngineConfigFor(ReplicationMode::kAsync, 2, {"a", "b"});
+  c.snapshot_interval = Duration::Seconds(10);
+  c.archive_interval = Duration::Seconds(2);
+  c.backups_kept = 3;
+  WalletLoop loop(sim, c);
+  loop.StartStandalone();
+  sim.RunUntil(Time{Duration::Seconds(65).us});
+  // Snapshots at 40, 50 and 60 s are archived; the pods recycled the log
+  // written between 40 and 50 s.
+  const Time target{Duration::Seconds(45).us};
+  const PitrResult pitr = loop.RestoreFromBackup(target);
+  ASSERT_TRUE(pitr.ok) << pitr.diagnosis;
+  EXPECT_EQ(pitr.state_hash, pitr.recorded_state_hash);
+  EXPECT_GT(pitr.ledger.last_timestamp(), static_cast<uint64_t>(Duration::Millis(44900).us) * 1000);
+  EXPECT_LE(pitr.ledger.last_timestamp(), static_cast<uint64_t>(target.us) * 1000 + 999);
+  loop.Finish();
+  EXPECT_TRUE(loop.invariants_ok()) << loop.violations().front();
+}
+
 }  // namespace
 }  // namespace rehearsal::models::wallet
