@@ -97,9 +97,15 @@ const std::string& Engine::LogName(uint64_t gen) {
   return log_name_;
 }
 
+// Member-wise swaps: std::swap of the struct went through a temporary
+// (three vector move-constructions and six move-assignments per call, ~2,600
+// instructions per record over three engines; callgrind, issue 7). The
+// caller's emptied vectors come back with their capacity.
 void Engine::TakeOutputs(Outputs* out) {
   out->Clear();
-  std::swap(*out, out_);
+  out->io.swap(out_.io);
+  out->messages.swap(out_.messages);
+  out->replies.swap(out_.replies);
 }
 
 uint64_t Engine::Emit(IoKind kind, std::string file, uint64_t offset, std::string bytes,
@@ -584,9 +590,8 @@ void Engine::OnAppend(const Message& m) {
     SendToPrimary(m.from, m.seq == last_seq_ && m.checksum == last_checksum_);
     return;
   }
-  const SegmentScan scan = ScanSegment(m.payload, std::nullopt, std::nullopt);
-  if (scan.end != SegmentScan::End::kClean || scan.records.size() != 1) return;  // damaged in transit
-  const RecordView& v = scan.records.front();
+  RecordView v;
+  if (!DecodeRecord(m.payload, &v)) return;  // damaged in transit
   const RecordHeader& h = v.header;
   if (h.seq <= last_seq_) {
     SendToPrimary(m.from, ChecksumAt(h.seq) == h.header_checksum);

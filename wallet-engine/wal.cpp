@@ -165,6 +165,27 @@ SegmentScan ScanSegment(std::string_view bytes, std::optional<uint64_t> expect_s
   return scan;
 }
 
+bool DecodeRecord(std::string_view bytes, RecordView* out) {
+  // ScanSegment's acceptance conditions for a record that fills the bytes.
+  RecordHeader h;
+  if (bytes.size() < kRecordHeaderSize) return false;
+  std::memcpy(&h, bytes.data(), sizeof h);
+  if (h.magic != kRecordMagic || h.body_len % sizeof(Op) != 0 ||
+      h.body_len > kRecordOpsMax * sizeof(Op) || bytes.size() != RecordSize(h.body_len / sizeof(Op)) ||
+      h.header_checksum != HeaderChecksum(h))
+    return false;
+  const std::string_view body = bytes.substr(kRecordHeaderSize, h.body_len);
+  uint64_t trailer[2];
+  std::memcpy(trailer, bytes.data() + kRecordHeaderSize + h.body_len, sizeof trailer);
+  if (trailer[0] != h.header_checksum || trailer[1] != (h.seq ^ kTrailerMagic) ||
+      BodyChecksum(body) != h.body_checksum)
+    return false;
+  out->header = h;
+  out->offset = 0;
+  out->body = body;
+  return true;
+}
+
 std::string EncodeSnapshot(const Ledger& ledger, uint64_t gen, uint64_t seq,
                            uint64_t last_checksum, uint64_t term) {
   std::string body;

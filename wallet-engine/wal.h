@@ -92,6 +92,14 @@ struct SegmentScan {
 SegmentScan ScanSegment(std::string_view bytes, std::optional<uint64_t> expect_seq,
                         std::optional<uint64_t> expect_prev);
 
+// Decodes `bytes` as exactly one whole record with valid checksums and
+// trailer (a replicated record): true iff ScanSegment(bytes, {}, {}) would
+// end clean with exactly one record, and then *out is that record. Unlike
+// ScanSegment it allocates nothing and explains nothing (a replica drops a
+// record damaged in transit; the primary resends it).
+// REQUIRES: bytes outlives *out's body.
+bool DecodeRecord(std::string_view bytes, RecordView* out);
+
 // Snapshot file image: header + Ledger::Serialize().
 std::string EncodeSnapshot(const Ledger& ledger, uint64_t gen, uint64_t seq,
                            uint64_t last_checksum, uint64_t term);

@@ -722,5 +722,52 @@ TEST(Recovery, DamagedSnapshotIsBypassedOnlyWhenTheLogRunsPastIt) {
   EXPECT_EQ(restored.last_seq, 1u);
 }
 
+// A replica accepts a shipped record through DecodeRecord (no allocation)
+// exactly when ScanSegment would find one clean record in it: checked for
+// every single-bit flip, every truncation, and trailing bytes (zeros, a
+// second record), on records of one and three ops.
+TEST(Wal, DecodeRecordAcceptsExactlyWhatScanSegmentAcceptsAsOneRecord) {
+  auto scan_accepts = [](std::string_view b) {
+    const SegmentScan s = ScanSegment(b, std::nullopt, std::nullopt);
+    return s.end == SegmentScan::End::kClean && s.records.size() == 1;
+  };
+  uint64_t checked = 0, accepted = 0;
+  auto check = [&](const std::string& b) {
+    RecordView v;
+    const bool ok = DecodeRecord(b, &v);
+    ASSERT_EQ(ok, scan_accepts(b)) << "size " << b.size();
+    ++checked;
+    if (!ok) return;
+    ++accepted;
+    const SegmentScan s = ScanSegment(b, std::nullopt, std::nullopt);
+    EXPECT_EQ(v.header.header_checksum, s.records[0].header.header_checksum);
+    EXPECT_EQ(v.header.seq, s.records[0].header.seq);
+    EXPECT_EQ(v.body.data(), s.records[0].body.data());
+    EXPECT_EQ(v.body.size(), s.records[0].body.size());
+  };
+  for (size_t n : {size_t{1}, size_t{3}}) {
+    std::vector<Op> ops;
+    for (size_t i = 0; i < n; ++i) ops.push_back(MakeDeposit(Id128{9, i + 1}, 1, kCur, 100));
+    std::string rec;
+    EncodeRecord(ops, 7, 0x1234, 5000, 0x5678, 2, &rec);
+    ASSERT_EQ(rec.size(), RecordSize(n));
+    check(rec);
+    for (size_t at = 0; at < rec.size(); ++at)
+      for (int bit = 0; bit < 8; ++bit) {
+        std::string b = rec;
+        b[at] = static_cast<char>(b[at] ^ (1 << bit));
+        check(b);
+      }
+    for (size_t len = 0; len < rec.size(); ++len) check(rec.substr(0, len));
+    check(rec + std::string(16, '\0'));
+    check(rec + std::string(1, '\0'));
+    std::string next;
+    EncodeRecord(ops, 8, 0x9999, 6000, 0x5678, 2, &next);
+    check(rec + next);
+  }
+  EXPECT_EQ(accepted, 2u);  // only the two intact records
+  EXPECT_GT(checked, 2u * 8 * 192);
+}
+
 }  // namespace
 }  // namespace wallet
