@@ -51,7 +51,7 @@ class IoQueue {
  public:
   bool empty() const { return head_ == items_.size(); }
   we::IoRequest& front() { return items_[head_]; }
-  void push_back(we::IoRequest r) { items_.push_back(std::move(r)); }
+  void push_back(we::IoRequest&& r) { items_.push_back(std::move(r)); }
   void pop_front() {
     ++head_;
     if (head_ == items_.size()) {
@@ -213,7 +213,7 @@ uint64_t Us(sim::Time t) { return static_cast<uint64_t>(t.us); }
 template <typename T>
 class Parking {
  public:
-  uint32_t Park(T value) {
+  uint32_t Park(T&& value) {
     if (free_.empty()) {
       items_.push_back(std::move(value));
       return static_cast<uint32_t>(items_.size() - 1);
@@ -261,11 +261,12 @@ struct WalletLoop::Impl {
 
   // --- plumbing: outputs, disk, links, ticks
   void Drain(Pod& p);
+  void DrainOutputs(Pod& p);
   void PumpIo(Pod& p);
   void OnIoDone(int32_t o, uint64_t epoch);
   sim::Duration IoTime(const Pod& p, const we::IoRequest& r);
   sim::Time LinkArrival(const Pod& from, const Pod& to, size_t bytes);
-  void SendMessage(Pod& from, we::Message m);
+  void SendMessage(Pod& from, we::Message&& m);
   void ScheduleBatchTick(Pod& p);
   void OnBatchTick(int32_t o, uint64_t epoch, sim::Time scheduled);
   void HeartbeatAll();
@@ -651,10 +652,26 @@ void WalletLoop::Impl::BecomeLeader(Pod& p) {
 // takes its pod down (the process exits; the disk survives).
 void WalletLoop::Impl::Drain(Pod& p) {
   if (!p.engine) return;
+  RH_ASSERT(!draining);
+  if (p.engine->HasOutputs()) DrainOutputs(p);
+  PumpIo(p);
+  if (p.engine->role() == we::Role::kFailed && p.role != Role::kDead) {
+    const int32_t o = p.ordinal;
+    const uint64_t epoch = p.epoch;
+    sim.ScheduleIn(sim::Duration{}, k_fail, static_cast<uint64_t>(o), [this, o, epoch] {
+      Pod& q = P(o);
+      if (q.epoch != epoch || q.role == Role::kDead || !q.engine) return;
+      ++stats.engine_failures;
+      FailPod(o, "engine stopped: " + q.engine->failure(), true, cfg.restart_delay);
+    });
+  }
+}
+
+// Drain's part when there are outputs (about half the calls have none).
+void WalletLoop::Impl::DrainOutputs(Pod& p) {
   // One buffer for every drain: TakeOutputs swaps, so the engine gets the
   // emptied vectors back with their capacity (no allocation per output).
   we::Outputs& out = drain_out;
-  RH_ASSERT(!draining);
   draining = true;
   p.engine->TakeOutputs(&out);
   for (auto& io : out.io) p.io.push_back(std::move(io));
@@ -675,17 +692,6 @@ void WalletLoop::Impl::Drain(Pod& p) {
   }
   for (auto& r : out.replies) OnReply(p, r);
   draining = false;
-  PumpIo(p);
-  if (p.engine->role() == we::Role::kFailed && p.role != Role::kDead) {
-    const int32_t o = p.ordinal;
-    const uint64_t epoch = p.epoch;
-    sim.ScheduleIn(sim::Duration{}, k_fail, static_cast<uint64_t>(o), [this, o, epoch] {
-      Pod& q = P(o);
-      if (q.epoch != epoch || q.role == Role::kDead || !q.engine) return;
-      ++stats.engine_failures;
-      FailPod(o, "engine stopped: " + q.engine->failure(), true, cfg.restart_delay);
-    });
-  }
 }
 
 // One I/O at a time per disk. A write costs disk_write_latency plus its bytes
@@ -723,8 +729,8 @@ void WalletLoop::Impl::OnIoDone(int32_t o, uint64_t epoch) {
   Pod& p = P(o);
   if (p.epoch != epoch || !p.engine || p.role == Role::kDead) return;
   p.io_busy = false;
-  we::IoRequest req = std::move(p.io.front());
-  p.io.pop_front();
+  // Executed from the queue's slot: each move of a request moves three strings.
+  we::IoRequest& req = p.io.front();
   const bool log_write = req.kind == we::IoKind::kWrite && req.file.rfind("wal-", 0) == 0;
   if (log_write && p.role == Role::kPrimary) {
     primary_wal_bytes += static_cast<int64_t>(req.bytes.size());
@@ -742,6 +748,7 @@ void WalletLoop::Impl::OnIoDone(int32_t o, uint64_t epoch) {
   }
   const we::IoKind kind = req.kind;
   const we::IoCompletion c = p.disk->Execute(std::move(req));
+  p.io.pop_front();
   faults.lost_write_ppm = lost;
   faults.fsync_error_ppm = fsync;
   if (c.status == we::IoStatus::kOk && kind == we::IoKind::kFlushDir && p.role == Role::kPrimary)
@@ -774,7 +781,7 @@ sim::Time WalletLoop::Impl::LinkArrival(const Pod& from, const Pod& to, size_t b
 // The engine's replication messages as kernel events. A message to a slot
 // with no live pod is dropped; one still in flight when its sender dies is
 // lost with it (socket buffers and NIC go with the node).
-void WalletLoop::Impl::SendMessage(Pod& from, we::Message m) {
+void WalletLoop::Impl::SendMessage(Pod& from, we::Message&& m) {
   if (m.to >= slots) return;
   const int32_t to = slot_pod[m.to];
   if (to < 0 || P(to).role == Role::kDead || to == from.ordinal) return;
