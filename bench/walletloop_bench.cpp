@@ -11,6 +11,8 @@
 //     without the wallet. Wallet share of wall time = 1 - without / with.
 //     PeakHour/1/5 is the short version (the full hour: ~100 s CPU, ~10 GB).
 //   Day/<with_wallet>: 24 h at sampling 1/100. Goal: with <= 1.2 x without.
+//   held_MiB: the wallet's simulated storage at the end (bounded by the
+//   snapshot schedule, issue 7).
 #include <benchmark/benchmark.h>
 
 #include <memory>
@@ -78,6 +80,7 @@ struct RunResult {
   uint64_t acked = 0;
   uint64_t bets = 0;
   uint64_t events = 0;
+  uint64_t held_bytes = 0;  // disks + archive + record caches at the end (WalletLoop::held_bytes)
   bool ok = true;
 };
 
@@ -110,6 +113,7 @@ RunResult Run(rs::Time from, rs::Time to, bool with_wallet, int64_t sample_one_i
     r.acked = wallet->stats().ops_acked;
     r.bets = wallet->stats().bets;
     r.ok = wallet->invariants_ok();
+    r.held_bytes = wallet->held_bytes().total();
   }
   r.events = sim.events_executed();
   return r;
@@ -120,6 +124,7 @@ void Report(benchmark::State& state, const RunResult& r) {
   state.counters["bets"] = static_cast<double>(r.bets);
   state.counters["events"] = static_cast<double>(r.events);
   state.counters["invariants_ok"] = r.ok ? 1 : 0;
+  state.counters["held_MiB"] = static_cast<double>(r.held_bytes) / (1 << 20);
 }
 
 // Args: with_wallet, simulated minutes from 20:30 (60 = the full peak hour).
