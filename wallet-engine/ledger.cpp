@@ -20,17 +20,18 @@ Ledger::Ledger(LedgerConfig config) : config_(config) {
   if (config_.reserve_ids > 0) {  // sized and faulted in now, not on the commit path
     entry_index_.Reserve(config_.reserve_ids, true);
     entries_.Reserve(config_.reserve_ids);
+    entry_hashes_.Reserve(config_.reserve_ids);
   }
 }
 
 // ---------------------------------------------------------------- hashing ---
 
-uint64_t Ledger::HashAccount(const Account& a) { return Hash64(&a, sizeof a, 0xacc0); }
+uint64_t Ledger::HashAccount(const Account& a) { return Hash64Inline(&a, sizeof a, 0xacc0); }
 uint64_t Ledger::HashEntry(const IndexEntry& e) {
   // body..state: everything but `live` and padding.
-  return Hash64(&e, offsetof(IndexEntry, live), 0xe117);
+  return Hash64Inline(&e, offsetof(IndexEntry, live), 0xe117);
 }
-uint64_t Ledger::HashRound(const Round& r) { return Hash64(&r, sizeof r, 0x20d0); }
+uint64_t Ledger::HashRound(const Round& r) { return Hash64Inline(&r, sizeof r, 0x20d0); }
 
 uint64_t Ledger::StateHash() const { return Combine64(hash_sum_, last_timestamp_); }
 
@@ -60,14 +61,18 @@ void Ledger::WriteAccount(uint32_t index, const Account& a) {
 
 void Ledger::WriteEntryState(uint64_t pos, EntryState s) {
   IndexEntry& e = EntryAt(pos);
-  hash_sum_ -= HashEntry(e);
+  uint64_t& h = entry_hashes_[pos - entries_base_];
+  hash_sum_ -= h;
   e.state = s;
-  hash_sum_ += HashEntry(e);
+  h = HashEntry(e);
+  hash_sum_ += h;
 }
 
 void Ledger::WriteRound(uint32_t index, const Round& r) {
-  hash_sum_ -= HashRound(rounds_[index]);
-  hash_sum_ += HashRound(r);
+  const uint64_t h = HashRound(r);
+  hash_sum_ -= round_hashes_[index];
+  hash_sum_ += h;
+  round_hashes_[index] = h;
   rounds_[index] = r;
 }
 
@@ -89,7 +94,9 @@ uint64_t Ledger::InsertEntry(const Op& op, uint64_t ts, Result r, EntryState s, 
   entries_.push_back(e);
   const bool inserted = entry_index_.Insert(op.id, pos);
   WE_ASSERT(inserted);
-  hash_sum_ += HashEntry(e);
+  const uint64_t h = HashEntry(e);
+  entry_hashes_.push_back(h);
+  hash_sum_ += h;
   if (recording_) undo_.push_back({.kind = Undo::kEntryInsert, .pos = pos});
   if (s == EntryState::kPendingOpen && op.timeout_s > 0) {
     const uint64_t expires = ts + static_cast<uint64_t>(op.timeout_s) * kNsPerSecond;
@@ -113,8 +120,9 @@ void Ledger::SetEntryState(uint64_t pos, EntryState s) {
 uint32_t Ledger::InsertRound(const Round& r) {
   const auto index = static_cast<uint32_t>(rounds_.size());
   rounds_.push_back(r);
+  round_hashes_.push_back(HashRound(r));
   round_index_.Insert(r.key, index);
-  hash_sum_ += HashRound(r);
+  hash_sum_ += round_hashes_.back();
   if (recording_) undo_.push_back({.kind = Undo::kRoundInsert, .index = index});
   return index;
 }
@@ -140,9 +148,10 @@ void Ledger::RevertUndo() {
         break;
       case Undo::kEntryInsert: {
         WE_ASSERT(u.pos + 1 == entries_base_ + entries_.size());
-        hash_sum_ -= HashEntry(entries_.back());
+        hash_sum_ -= entry_hashes_.back();
         entry_index_.Erase(entries_.back().body.id);
         entries_.pop_back();
+        entry_hashes_.pop_back();
         break;
       }
       case Undo::kEntryState:
@@ -153,9 +162,10 @@ void Ledger::RevertUndo() {
         break;
       case Undo::kRoundInsert:
         WE_ASSERT(u.index + 1 == rounds_.size());
-        hash_sum_ -= HashRound(rounds_.back());
+        hash_sum_ -= round_hashes_.back();
         round_index_.Erase(rounds_.back().key);
         rounds_.pop_back();
+        round_hashes_.pop_back();
         break;
       case Undo::kExpiryInsert:
         expiry_.erase({u.expires, u.pos});
@@ -862,7 +872,7 @@ void Ledger::PruneRetention(uint64_t ts) {
         const Round* r = FindRound(e.body.provider, e.body.round_id);
         if (r && !r->closed) break;
       }
-      hash_sum_ -= HashEntry(e);
+      hash_sum_ -= entry_hashes_[prune_cursor_ - entries_base_];
       entry_index_.Erase(e.body.id);
       e.live = 0;
       const bool closed_round =
@@ -875,6 +885,7 @@ void Ledger::PruneRetention(uint64_t ts) {
   }
   while (!entries_.empty() && !entries_.front().live) {
     entries_.pop_front();
+    entry_hashes_.pop_front();
     ++entries_base_;
   }
   // The next candidate is pruned by a coming batch: with small batches (one
@@ -894,15 +905,17 @@ void Ledger::PruneRound(uint32_t provider, const Id128& round_id) {
   WE_ASSERT(found != nullptr);
   const auto index = static_cast<uint32_t>(*found);
   WE_ASSERT(rounds_[index].closed);
-  hash_sum_ -= HashRound(rounds_[index]);
+  hash_sum_ -= round_hashes_[index];
   round_index_.Erase(key);
   // Swap with the last round (a deterministic order: same ops, same moves).
   const auto last = static_cast<uint32_t>(rounds_.size() - 1);
   if (index != last) {
     rounds_[index] = rounds_[last];
+    round_hashes_[index] = round_hashes_[last];
     *round_index_.Find(rounds_[index].key) = index;
   }
   rounds_.pop_back();
+  round_hashes_.pop_back();
 }
 
 // ------------------------------------------------------------ snapshots ---
@@ -977,19 +990,22 @@ bool Ledger::Deserialize(std::string_view in, LedgerConfig config, Ledger* out,
       *error = "bad or duplicate index entry in state image";
       return false;
     }
-    out->hash_sum_ += HashEntry(e);
+    out->entry_hashes_.push_back(HashEntry(e));
+    out->hash_sum_ += out->entry_hashes_.back();
     if (e.state == EntryState::kPendingOpen && e.body.timeout_s > 0)
       out->expiry_.emplace(e.timestamp + static_cast<uint64_t>(e.body.timeout_s) * kNsPerSecond, i);
     out->entries_.push_back(e);
   }
   out->rounds_.resize(nr);
+  out->round_hashes_.resize(nr);
   std::memcpy(out->rounds_.data(), in.data(), nr * sizeof(Round));
   for (uint32_t i = 0; i < nr; ++i) {
     if (out->rounds_[i].key.IsZero() || !out->round_index_.Insert(out->rounds_[i].key, i)) {
       *error = "duplicate round in state image";
       return false;
     }
-    out->hash_sum_ += HashRound(out->rounds_[i]);
+    out->round_hashes_[i] = HashRound(out->rounds_[i]);
+    out->hash_sum_ += out->round_hashes_[i];
   }
   return true;
 }

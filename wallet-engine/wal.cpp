@@ -9,7 +9,7 @@ namespace wallet {
 namespace {
 
 uint64_t HeaderChecksum(const RecordHeader& h) {
-  return Hash64(reinterpret_cast<const char*>(&h) + 8, kRecordHeaderSize - 8, 0x4844);
+  return Hash64Inline(reinterpret_cast<const char*>(&h) + 8, kRecordHeaderSize - 8, 0x4844);
 }
 uint64_t BodyChecksum(std::string_view body) { return Hash64(body.data(), body.size(), 0x4244); }
 

@@ -11,6 +11,7 @@
 #include <map>
 #include <vector>
 
+#include "wallet-engine/base.h"
 #include "wallet-engine/chunk_queue.h"
 #include "wallet-engine/id_map.h"
 #include "wallet-engine/seq_window.h"
@@ -163,6 +164,24 @@ TEST(SeqWindow, MatchesStdMapForAppendsDropsReplacesAndGaps) {
     }
     ASSERT_EQ(w.Contains(probe), it != ref.end());
   }
+}
+
+// Hash64's values are on disk (record and snapshot checksums, the state
+// hash): pinned over every size 0..256 (all stripe/tail paths), values taken
+// from the implementation before Hash64Inline existed. The inlined variant
+// must agree where sizes are compile-time constants (as the ledger uses it).
+TEST(Hash64, ValuesArePinnedAndTheInlinedVariantAgrees) {
+  unsigned char buf[256];
+  for (int i = 0; i < 256; ++i) buf[i] = static_cast<unsigned char>(i * 37 + 11);
+  uint64_t acc = 0;
+  for (size_t n = 0; n <= 256; ++n) {
+    acc = Combine64(acc, Hash64(buf, n, n * 7 + 1));
+    ASSERT_EQ(Hash64Inline(buf, n, n * 7 + 1), Hash64(buf, n, n * 7 + 1)) << n;
+  }
+  EXPECT_EQ(acc, 0x6fe407dffc821445ULL);
+  EXPECT_EQ(Hash64Inline(buf, 154, 0xe117), 0xb6fee4ceb97cf2efULL);  // an IndexEntry's size
+  EXPECT_EQ(Hash64Inline(buf, 64, 0xacc0), Hash64(buf, 64, 0xacc0));
+  EXPECT_EQ(Hash64Inline(buf, 56, 0x4844), Hash64(buf, 56, 0x4844));
 }
 
 }  // namespace
