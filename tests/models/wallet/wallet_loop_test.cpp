@@ -763,5 +763,34 @@ TEST(WalletLoopEngine, ArchiveKeepsTheLogThePodsRecycled) {
   EXPECT_TRUE(loop.invariants_ok()) << loop.violations().front();
 }
 
+// After a failover the archive follows the new primary: its own snapshots
+// (every pod takes them, in step with the old primary's generations) and
+// log; restores across the failover reproduce the recorded states.
+TEST(WalletLoopEngine, ArchiveFollowsTheNewPrimaryAfterAFailover) {
+  sim::Simulation sim(11);
+  WalletLoopConfig c = EngineConfigFor(ReplicationMode::kAsync, 3, {"a", "b", "c"});
+  c.snapshot_interval = Duration::Seconds(10);
+  c.archive_interval = Duration::Seconds(2);
+  c.backups_kept = 6;  // the window reaches back before the failover
+  WalletLoop loop(sim, c);
+  loop.StartStandalone();
+  sim.RunUntil(Time{Duration::Seconds(45).us});
+  loop.FailPrimary("test");
+  sim.RunUntil(Time{Duration::Seconds(95).us});
+  ASSERT_EQ(loop.failovers().size(), 1u);
+  ASSERT_TRUE(loop.failovers()[0].completed());
+  // Before the failover, during the outage (no write), after it.
+  for (int64_t s : {43, 47, 61, 75, 87}) {
+    const PitrResult pitr = loop.RestoreFromBackup(Time{Duration::Seconds(s).us});
+    ASSERT_TRUE(pitr.ok) << s << " s: " << pitr.diagnosis;
+    EXPECT_EQ(pitr.state_hash, pitr.recorded_state_hash) << s << " s";
+    EXPECT_LE(pitr.ledger.last_timestamp(), static_cast<uint64_t>(s) * 1'000'000'000) << s << " s";
+    const int64_t last_write_before = s == 47 ? 44 : s - 1;
+    EXPECT_GT(pitr.ledger.last_timestamp(), static_cast<uint64_t>(last_write_before) * 1'000'000'000) << s << " s";
+  }
+  loop.Finish();
+  EXPECT_TRUE(loop.invariants_ok()) << loop.violations().front();
+}
+
 }  // namespace
 }  // namespace rehearsal::models::wallet
