@@ -1,12 +1,15 @@
 // Wallet engine micro-benchmarks (Google Benchmark): the ledger state machine
 // at batches of 8,190 (uniform vs hot house account), seamless operations,
-// Hash64 and log replay. End-to-end durable figures: `walletctl bench`.
+// Hash64, log replay and the engine's path for one-op records (primary and
+// two replicas). End-to-end durable figures: `walletctl bench`.
 #include <benchmark/benchmark.h>
 
+#include <memory>
 #include <vector>
 
 #include "wallet-engine/engine.h"
 #include "wallet-engine/ledger.h"
+#include "wallet-engine/sim_disk.h"
 #include "wallet-engine/wal.h"
 
 namespace {
@@ -132,6 +135,84 @@ void BM_SingleOpBatches(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * 3);
 }
 BENCHMARK(BM_SingleOpBatches)->Iterations(300'000);
+
+// The engine's whole path for records of one op each (issue 7: what every
+// engine of a simulated wallet does at 1/100 sampling): a primary and two
+// async replicas on SimDisks, every output run to completion at once (I/O in
+// order per node, messages delivered in order): Submit -> CloseBatch (apply,
+// encode, cache, ship) -> write + flush -> replies; each replica decodes,
+// applies, caches, writes, flushes and acknowledges. Items = records, each
+// applied by three ledgers. Bet, win, end round per round.
+void BM_EngineSingleOpRecords(benchmark::State& state) {
+  constexpr uint32_t kNodes = 3;
+  constexpr uint64_t kPlayers = 2'000;
+  std::vector<std::unique_ptr<SimDisk>> disks;
+  std::vector<std::unique_ptr<Engine>> engines;
+  for (uint32_t n = 0; n < kNodes; ++n) {
+    EngineConfig c;
+    c.node_id = n;
+    c.batch_delay_us = 0;
+    c.batch_ops_max = 64;
+    c.batch_bytes_max = 64 * sizeof(Op);
+    if (n == 0) c.replicas = {1, 2};
+    disks.push_back(std::make_unique<SimDisk>(n + 1));
+    engines.push_back(std::make_unique<Engine>(c, n == 0 ? Role::kPrimary : Role::kReplica, 1,
+                                               Recover({}, {})));
+  }
+  Outputs out;
+  std::vector<Message> net;
+  uint64_t now_us = 1'000, request = 0, replies = 0;
+  auto settle = [&] {
+    for (bool busy = true; busy;) {
+      busy = false;
+      for (uint32_t n = 0; n < kNodes; ++n) {
+        engines[n]->TakeOutputs(&out);
+        busy = busy || !out.io.empty() || !out.messages.empty();
+        replies += out.replies.size();
+        for (Message& m : out.messages) net.push_back(std::move(m));
+        for (IoRequest& io : out.io) engines[n]->OnIoComplete(now_us, disks[n]->Execute(std::move(io)));
+      }
+      for (const Message& m : net) engines[m.to]->OnMessage(now_us, m);
+      net.clear();
+    }
+  };
+  auto submit = [&](std::vector<Op> ops) {
+    engines[0]->Submit(now_us, {++request, std::move(ops)});
+    settle();
+    now_us += 1'000;
+    engines[0]->Tick(now_us);
+    settle();
+  };
+  std::vector<Op> setup = {MakeCreateAccount(HouseAccountId(7, kCur), kCur, AccountKind::kHouse, 0),
+                           MakeCreateAccount(PoolAccountId(AccountKind::kJackpotPool, kCur), kCur,
+                                             AccountKind::kJackpotPool, kDebitsMustNotExceedCredits),
+                           MakeCreateAccount(PoolAccountId(AccountKind::kPspClearing, kCur), kCur,
+                                             AccountKind::kPspClearing, 0)};
+  submit(setup);
+  for (uint64_t p = 1; p <= kPlayers; ++p)
+    submit({MakeCreateAccount(PlayerAccountId(p, kCur, AccountKind::kPlayerReal), kCur,
+                              AccountKind::kPlayerReal, kDebitsMustNotExceedCredits),
+            MakeDeposit(Id128{4, p}, p, kCur, 1'000'000'000'000)});
+  uint64_t key = 0, round = 0;
+  Rng rng(13);
+  std::vector<Op> ops;
+  int step = 0;
+  for (auto _ : state) {
+    const uint64_t p = 1 + rng.Below(kPlayers);
+    const Id128 r{5, round + 1};
+    switch (step) {
+      case 0: submit({MakeBet(Id128{6, ++key}, p, kCur, 7, r, 100, 2)}); break;
+      case 1: submit({MakeWin(Id128{6, ++key}, p, kCur, 7, r, Id128{6, key - 1}, 150, false)}); break;
+      default: submit({MakeEndRound(Id128{6, ++key}, p, kCur, 7, r)}); ++round; break;
+    }
+    step = (step + 1) % 3;
+  }
+  WE_ASSERT(engines[1]->state_hash() == engines[0]->state_hash());
+  WE_ASSERT(engines[2]->last_seq() == engines[0]->last_seq());
+  state.SetItemsProcessed(state.iterations());
+  state.counters["replies"] = static_cast<double>(replies);
+}
+BENCHMARK(BM_EngineSingleOpRecords)->Iterations(150'000);
 
 void BM_Hash64(benchmark::State& state) {
   std::string data(static_cast<size_t>(state.range(0)), 'x');

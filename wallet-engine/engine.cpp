@@ -275,6 +275,12 @@ uint64_t Engine::ChecksumAt(uint64_t seq) const {
 // --------------------------------------------------------------- the log ---
 
 void Engine::AppendLocal(std::string record_bytes, uint64_t seq) {
+  // The usual case at low rates (one op per record): the log is idle and the
+  // record goes out as its own write without a trip through the queue.
+  if (write_queue_.empty() && LogWritable()) {
+    WriteLog(std::move(record_bytes), seq);
+    return;
+  }
   write_queue_.emplace_back(seq, std::move(record_bytes));
   PumpLog();
 }
@@ -282,8 +288,7 @@ void Engine::AppendLocal(std::string record_bytes, uint64_t seq) {
 // Group commit on the write side too: everything queued while the previous
 // write+flush was in flight goes out as one write and one flush.
 void Engine::PumpLog() {
-  if (write_in_flight_ || truncate_pending_ || role_ == Role::kFailed || write_queue_.empty())
-    return;
+  if (!LogWritable() || write_queue_.empty()) return;
   std::string bytes;
   if (write_queue_.size() == 1) {
     bytes = std::move(write_queue_.front().second);
@@ -295,6 +300,11 @@ void Engine::PumpLog() {
   }
   const uint64_t seq = write_queue_.back().first;
   write_queue_.clear();
+  WriteLog(std::move(bytes), seq);
+}
+
+void Engine::WriteLog(std::string bytes, uint64_t seq) {
+  WE_ASSERT(LogWritable());
   const uint64_t size = bytes.size();
   Emit(IoKind::kWrite, LogName(log_gen_), log_offset_, std::move(bytes), IoPurpose::kLogWrite,
        seq, log_gen_);

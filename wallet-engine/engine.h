@@ -317,6 +317,12 @@ class Engine {
   bool LogIdle() const;
   void AppendLocal(std::string record_bytes, uint64_t seq);
   void PumpLog();
+  // Emits bytes (records up to seq) as the log's next write.
+  // REQUIRES: LogWritable().
+  void WriteLog(std::string bytes, uint64_t seq);
+  bool LogWritable() const {
+    return !write_in_flight_ && !truncate_pending_ && role_ != Role::kFailed;
+  }
   void MaybeSnapshot();
   void StartSnapshot(bool install);
   void AdvanceCommit();
