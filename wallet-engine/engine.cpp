@@ -626,7 +626,8 @@ void Engine::OnAppend(const Message& m) {
     if (config_.track_acked_ops) {
       AckedRecord a{h.seq, h.header_checksum, 0, {}, {}};
       FreshOps(ops, replies, h.timestamp, &a.op_ids, &a.op_timestamps);
-      applied_[h.seq] = std::move(a);
+      WE_ASSERT(applied_.empty() || applied_.back().seq < h.seq);
+      applied_.push_back(std::move(a));
     }
   }
   if (ledger_.StateHash() != h.state_hash) {
@@ -806,7 +807,7 @@ void Engine::Promote(uint64_t now_us, uint64_t new_term, std::vector<uint32_t> r
   held_.clear();
   // Inherit the history this node holds as possibly acknowledged, so a later
   // promotion can report exactly what it loses.
-  for (auto& [seq, a] : applied_) acked_.push_back(std::move(a));
+  for (AckedRecord& a : applied_) acked_.push_back(std::move(a));
   applied_.clear();
   acked_frontier_ts_ = ledger_.last_timestamp();
   SendHeartbeats();

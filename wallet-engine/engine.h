@@ -379,7 +379,10 @@ class Engine {
   SeqWindow<std::pair<uint64_t, std::string>> record_cache_;  // seq -> (checksum, bytes)
   uint64_t record_cache_bytes_ = 0;                            // sum of its records' sizes
   SeqWindow<uint64_t> checksums_;  // seq -> checksum (bounded by record_cache_max * 64)
-  std::map<uint64_t, AckedRecord> applied_;  // replica: fresh ops per record (track_acked_ops)
+  // Replica: fresh ops per record (track_acked_ops), in seq order (a replica
+  // appends only last_seq + 1; an install clears it). A vector, not a map:
+  // no node allocation and rebalance per replicated record.
+  std::vector<AckedRecord> applied_;
   std::vector<ReplicaProgress> replicas_;
   uint64_t last_heartbeat_us_ = 0;
   uint64_t lease_until_us_ = 0;
