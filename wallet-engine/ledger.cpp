@@ -969,9 +969,9 @@ bool Ledger::Deserialize(std::string_view in, LedgerConfig config, Ledger* out,
     return false;
   }
   out->last_timestamp_ = ts;
-  out->accounts_.resize(na);
+  out->accounts_.resize(na);  // empty tables may have a null data(): no memcpy then
   out->account_hashes_.resize(na);
-  std::memcpy(out->accounts_.data(), in.data(), na * sizeof(Account));
+  if (na > 0) std::memcpy(out->accounts_.data(), in.data(), na * sizeof(Account));
   in.remove_prefix(na * sizeof(Account));
   out->account_index_.Reserve(na);
   for (uint32_t i = 0; i < na; ++i) {
@@ -998,7 +998,7 @@ bool Ledger::Deserialize(std::string_view in, LedgerConfig config, Ledger* out,
   }
   out->rounds_.resize(nr);
   out->round_hashes_.resize(nr);
-  std::memcpy(out->rounds_.data(), in.data(), nr * sizeof(Round));
+  if (nr > 0) std::memcpy(out->rounds_.data(), in.data(), nr * sizeof(Round));
   for (uint32_t i = 0; i < nr; ++i) {
     if (out->rounds_[i].key.IsZero() || !out->round_index_.Insert(out->rounds_[i].key, i)) {
       *error = "duplicate round in state image";
