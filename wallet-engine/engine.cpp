@@ -89,7 +89,7 @@ Engine::Engine(EngineConfig config, Role role, uint64_t term, RecoveryResult rec
   }
 }
 
-const std::string& Engine::LogName(uint64_t gen) {
+const FileName& Engine::LogName(uint64_t gen) {
   if (gen != log_name_gen_) {
     log_name_ = SegmentName(gen);
     log_name_gen_ = gen;
@@ -108,13 +108,13 @@ void Engine::TakeOutputs(Outputs* out) {
   out->replies.swap(out_.replies);
 }
 
-uint64_t Engine::Emit(IoKind kind, std::string file, uint64_t offset, std::string bytes,
+uint64_t Engine::Emit(IoKind kind, const FileName& file, uint64_t offset, std::string bytes,
                       IoPurpose purpose, uint64_t seq, uint64_t gen, bool install,
                       std::string target) {
   IoRequest req;
   req.id = next_io_id_++;
   req.kind = kind;
-  req.file = std::move(file);
+  req.file = file;
   req.target = std::move(target);
   req.offset = offset;
   req.bytes = std::move(bytes);

@@ -22,9 +22,11 @@ void SimDisk::ApplyWrite(File* f, uint64_t offset, std::string_view bytes) {
   std::memcpy(data.data() + offset, bytes.data(), bytes.size());
 }
 
-SimDisk::File& SimDisk::FileNamed(const std::string& name) {
+SimDisk::File& SimDisk::FileNamed(std::string_view name) {
   if (cache_.file && cache_.name == name) return *cache_.file;
-  File& f = files_[name];
+  auto it = files_.find(name);
+  if (it == files_.end()) it = files_.emplace(std::string(name), File{}).first;
+  File& f = it->second;
   cache_.file = &f;
   cache_.name = name;
   return f;
@@ -100,7 +102,7 @@ IoCompletion SimDisk::Execute(IoRequest req) {
     }
     case IoKind::kRename: {
       cache_.file = nullptr;
-      auto it = files_.find(req.file);
+      auto it = files_.find(req.file.view());
       if (it == files_.end()) {
         c.status = IoStatus::kError;
         return c;
@@ -111,8 +113,8 @@ IoCompletion SimDisk::Execute(IoRequest req) {
       auto old = files_.find(req.target);
       if (old != files_.end()) renamed_away_[req.target] = old->second;
       files_[req.target] = it->second;
-      files_.erase(req.file);
-      pending_renames_.emplace_back(req.file, req.target);
+      files_.erase(it);
+      pending_renames_.emplace_back(req.file.str(), req.target);
       return c;
     }
     case IoKind::kFlushDir:

@@ -107,7 +107,7 @@ class SimDisk {
   // files_[name], through a one-entry cache: a log's write and its flush go
   // to the same file, and the map's string compares were ~2% of a simulated
   // wallet's instructions (callgrind on `rehearse run`, issue 7).
-  File& FileNamed(const std::string& name);
+  File& FileNamed(std::string_view name);
   // A cached File* must not outlive its map node, nor follow a copy.
   struct FileCache {
     File* file = nullptr;
@@ -123,7 +123,7 @@ class SimDisk {
   Rng rng_;
   DiskFaults faults_;
   DiskFaultLog log_;
-  std::map<std::string, File> files_;
+  std::map<std::string, File, std::less<>> files_;
   FileCache cache_;  // cleared whenever files_ loses an entry
   std::vector<std::pair<std::string, std::string>> pending_renames_;  // (from, to) undone on crash
   std::map<std::string, File> renamed_away_;  // previous content of rename targets

@@ -732,7 +732,7 @@ void WalletLoop::Impl::OnIoDone(int32_t o, uint64_t epoch) {
   p.io_busy = false;
   // Executed from the queue's slot: each move of a request moves three strings.
   we::IoRequest& req = p.io.front();
-  const bool log_write = req.kind == we::IoKind::kWrite && req.file.rfind("wal-", 0) == 0;
+  const bool log_write = req.kind == we::IoKind::kWrite && req.file.view().starts_with("wal-");
   if (log_write && p.role == Role::kPrimary) {
     primary_wal_bytes += static_cast<int64_t>(req.bytes.size());
     primary_wal_records = p.engine->last_seq();

@@ -152,5 +152,27 @@ TEST(SimDiskMemory, TruncationToZeroReleasesTheFilesMemory) {
   EXPECT_EQ(Durable(d)["wal-1"].bytes, "again");
 }
 
+// IoRequest::file holds its name inline: every name the engine emits, at the
+// largest generation, fits and reads back unchanged, and a disk finds the file
+// by it.
+TEST(IoFileName, HoldsEveryEngineNameAtTheLargestGeneration) {
+  for (const std::string& name : {SegmentName(UINT64_MAX), SnapshotName(UINT64_MAX),
+                                  SnapshotTempName(UINT64_MAX), std::string("."),
+                                  std::string()}) {
+    const FileName f = name;
+    EXPECT_EQ(f.str(), name);
+    EXPECT_EQ(f.size(), name.size());
+    EXPECT_EQ(std::string(f.c_str()), name);
+    EXPECT_LE(name.size(), FileName::kMax);
+  }
+  SimDisk d(1);
+  const std::string wal = SegmentName(UINT64_MAX);
+  d.Execute(Write(wal, 0, "abc"));
+  d.Execute(Op(IoKind::kFlush, wal));
+  d.Execute(Op(IoKind::kRename, wal, 0, "renamed"));
+  EXPECT_EQ(Durable(d)["renamed"].bytes, "abc");
+  EXPECT_EQ(Durable(d).count(wal), 0u);
+}
+
 }  // namespace
 }  // namespace wallet

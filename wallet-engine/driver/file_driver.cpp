@@ -21,13 +21,13 @@ FileDriver::~FileDriver() {
   for (auto& [name, fd] : fds_) ::close(fd);
 }
 
-int FileDriver::Fd(const std::string& file) {
+int FileDriver::Fd(std::string_view file) {
   auto it = fds_.find(file);
   if (it != fds_.end()) return it->second;
-  const std::string path = dir_ + "/" + file;
+  const std::string path = dir_ + "/" + std::string(file);
   const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   if (fd < 0) return -1;
-  fds_[file] = fd;
+  fds_.emplace(std::string(file), fd);
   return fd;
 }
 
@@ -57,9 +57,9 @@ IoCompletion FileDriver::Execute(const IoRequest& req) {
     case IoKind::kFlushDir:
       return RunSync(BeginSync(req));
     case IoKind::kRename: {
-      const std::string from = dir_ + "/" + req.file;
+      const std::string from = dir_ + "/" + req.file.str();
       const std::string to = dir_ + "/" + req.target;
-      auto it = fds_.find(req.file);
+      auto it = fds_.find(req.file.view());
       if (it != fds_.end()) {
         ::close(it->second);
         fds_.erase(it);
@@ -80,7 +80,7 @@ IoCompletion FileDriver::Execute(const IoRequest& req) {
 
 FileDriver::Sync FileDriver::BeginSync(const IoRequest& req) {
   WE_ASSERT(IsSync(req.kind));
-  Sync s{req.id, req.kind, req.file};
+  Sync s{req.id, req.kind, req.file.str()};
   s.fd = req.kind == IoKind::kFlush ? Fd(req.file)
                                     : ::open(dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (s.fd < 0) s.open_errno = errno;

@@ -14,6 +14,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -63,9 +64,9 @@ class FileDriver {
   static bool ReadDir(const std::string& dir, DirImage* image, std::string* error);
 
  private:
-  int Fd(const std::string& file);
+  int Fd(std::string_view file);
   std::string dir_;
-  std::map<std::string, int> fds_;  // owning thread only
+  std::map<std::string, int, std::less<>> fds_;  // owning thread only
   mutable std::mutex fsync_mu_;     // RunSync may run on another thread
   std::vector<Interval> fsyncs_;
 };
