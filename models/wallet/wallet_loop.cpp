@@ -1660,14 +1660,41 @@ void WalletLoop::Impl::CountDuplicates() {
     we::Id128 round;
     uint8_t win;
     auto operator<=>(const Leg&) const = default;
+    uint64_t Hash() const {  // never 0 (0 marks a free slot below)
+      return we::Mix64(we::Mix64(we::Mix64(round.lo) ^ round.hi) ^ (uint64_t{provider} << 1 | win)) | 1;
+    }
   };
+  const auto for_each_leg = [&](auto&& f) {
+    src->engine->ledger().ForEachEntry([&](const we::IndexEntry& e) {
+      if (e.result != we::Result::kOk) return;
+      if (e.body.kind == we::OpKind::kBet && e.state == we::EntryState::kBetApplied)
+        f(Leg{e.body.provider, e.body.round_id, 0});
+      if (e.body.kind == we::OpKind::kWin && e.body.amount > 0) f(Leg{e.body.provider, e.body.round_id, 1});
+    });
+  };
+  // Nearly every leg is alone. An open-addressing set of 64-bit leg hashes
+  // finds the few that may not be (equal legs hash equal); only those are
+  // then sorted and compared whole. Sorting every leg by its three fields was
+  // ~1.2% of a day at 1/100 (perf, evening-peak 24 h). The set is never
+  // iterated: `repeated` is sorted before use.
+  size_t capacity = 64;
+  while (capacity < 2 * src->engine->ledger().entry_count()) capacity *= 2;
+  std::vector<uint64_t> seen(capacity, 0);
+  std::vector<uint64_t> repeated;
+  for_each_leg([&](const Leg& l) {
+    const uint64_t h = l.Hash();
+    size_t i = static_cast<size_t>(h) & (capacity - 1);
+    while (seen[i] != 0 && seen[i] != h) i = (i + 1) & (capacity - 1);
+    if (seen[i] == h)
+      repeated.push_back(h);
+    else
+      seen[i] = h;
+  });
+  if (repeated.empty()) return;
+  std::sort(repeated.begin(), repeated.end());
   std::vector<Leg> legs;
-  src->engine->ledger().ForEachEntry([&](const we::IndexEntry& e) {
-    if (e.result != we::Result::kOk) return;
-    if (e.body.kind == we::OpKind::kBet && e.state == we::EntryState::kBetApplied)
-      legs.push_back({e.body.provider, e.body.round_id, 0});
-    if (e.body.kind == we::OpKind::kWin && e.body.amount > 0)
-      legs.push_back({e.body.provider, e.body.round_id, 1});
+  for_each_leg([&](const Leg& l) {
+    if (std::binary_search(repeated.begin(), repeated.end(), l.Hash())) legs.push_back(l);
   });
   std::sort(legs.begin(), legs.end());
   for (size_t i = 0; i < legs.size();) {
