@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <new>
 
 namespace wallet {
@@ -26,19 +27,26 @@ constexpr size_t kHugePage = size_t{2} << 20;
 size_t MappedSize(size_t bytes) { return (bytes + kHugePage - 1) / kHugePage * kHugePage; }
 }  // namespace
 
+namespace {
+// A fresh anonymous mapping of `size` bytes (a multiple of 2 MiB) at a 2 MiB-
+// aligned address: over-map by one huge page, then trim.
+void* MapAligned(size_t size) {
+  void* raw = ::mmap(nullptr, size + kHugePage, PROT_READ | PROT_WRITE,
+                     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (raw == MAP_FAILED) throw std::bad_alloc();
+  const auto base = reinterpret_cast<uintptr_t>(raw);
+  const uintptr_t aligned = (base + kHugePage - 1) / kHugePage * kHugePage;
+  if (aligned > base) ::munmap(raw, aligned - base);
+  const uintptr_t end = base + size + kHugePage;
+  if (end > aligned + size) ::munmap(reinterpret_cast<void*>(aligned + size), end - (aligned + size));
+  return reinterpret_cast<void*>(aligned);
+}
+}  // namespace
+
 void* AllocateLarge(size_t bytes, bool zero, bool prefault) {
   if (bytes >= kHugePage / 2) {
     const size_t size = MappedSize(bytes);
-    // Over-map by one huge page, then trim to a 2 MiB-aligned window.
-    void* raw = ::mmap(nullptr, size + kHugePage, PROT_READ | PROT_WRITE,
-                       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (raw == MAP_FAILED) throw std::bad_alloc();
-    const auto base = reinterpret_cast<uintptr_t>(raw);
-    const uintptr_t aligned = (base + kHugePage - 1) / kHugePage * kHugePage;
-    if (aligned > base) ::munmap(raw, aligned - base);
-    const uintptr_t end = base + size + kHugePage;
-    if (end > aligned + size) ::munmap(reinterpret_cast<void*>(aligned + size), end - (aligned + size));
-    void* p = reinterpret_cast<void*>(aligned);
+    void* p = MapAligned(size);
     ::madvise(p, size, MADV_HUGEPAGE);  // advisory: failure only costs speed
     if (prefault) {
 #ifndef MADV_POPULATE_WRITE
@@ -61,10 +69,39 @@ LargeBytes& LargeBytes::operator=(const LargeBytes& other) {
   return *this;
 }
 
+void* GrowLarge(void* p, size_t old_bytes, size_t new_bytes) {
+  WE_ASSERT(new_bytes >= old_bytes);
+  if (!p || old_bytes < kHugePage / 2) {
+    void* grown = AllocateLarge(new_bytes, false);
+    if (p) std::memcpy(grown, p, old_bytes);
+    FreeLarge(p, old_bytes);
+    return grown;
+  }
+  const size_t old_size = MappedSize(old_bytes);
+  const size_t new_size = MappedSize(new_bytes);
+  if (new_size == old_size) return p;
+  // Move the pages onto an aligned window of the new size (replacing it);
+  // the rest of the window is fresh zero-fill-on-demand memory.
+  void* window = MapAligned(new_size);
+  void* moved = ::mremap(p, old_size, new_size, MREMAP_MAYMOVE | MREMAP_FIXED, window);
+  if (moved == MAP_FAILED) {
+    std::memcpy(window, p, old_bytes);
+    ::munmap(p, old_size);
+    moved = window;
+  }
+  ::madvise(moved, new_size, MADV_HUGEPAGE);
+  return moved;
+}
+
 void LargeBytes::Reserve(size_t n) {
   if (n <= capacity_) return;
   size_t capacity = std::max<size_t>(capacity_ * 2, 256);
   while (capacity < n) capacity *= 2;
+  if (capacity_ >= kHugePage / 2) {  // mapped: move the pages, copy nothing
+    data_ = static_cast<char*>(GrowLarge(data_, capacity_, capacity));
+    capacity_ = capacity;
+    return;
+  }
   char* grown = static_cast<char*>(AllocateLarge(capacity, false));
   if (size_ > 0) std::memcpy(grown, data_, size_);
   FreeLarge(data_, capacity_);

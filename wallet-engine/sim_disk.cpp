@@ -110,9 +110,12 @@ IoCompletion SimDisk::Execute(IoRequest req) {
       // Renames happen after the source was flushed; keep it simple and
       // require that (the engine does).
       WE_ASSERT(it->second.pending.empty());
+      // Moves, not copies: a snapshot's bytes change names without a second
+      // buffer (a deep copy mapped and zeroed fresh pages of the image's size
+      // at every snapshot; issue 7).
       auto old = files_.find(req.target);
-      if (old != files_.end()) renamed_away_[req.target] = old->second;
-      files_[req.target] = it->second;
+      if (old != files_.end()) renamed_away_[req.target] = std::move(old->second);
+      files_[req.target] = std::move(it->second);
       files_.erase(it);
       pending_renames_.emplace_back(req.file.str(), req.target);
       return c;

@@ -9,6 +9,7 @@
 
 #include <deque>
 #include <map>
+#include <string>
 #include <vector>
 
 #include "wallet-engine/base.h"
@@ -125,6 +126,36 @@ TEST(AllocateLarge, PrefaultedBlocksAreResidentAndZeroed) {
   for (size_t i = 0; i < resident.size(); ++i) ASSERT_TRUE(resident[i] & 1) << "page " << i;
   for (size_t i = 0; i < bytes; i += 512) ASSERT_EQ(p[i], 0);
   FreeLarge(p, bytes);
+}
+
+// GrowLarge moves a mapped region's pages instead of copying them: the
+// contents survive every doubling from a malloc'd block through mapped sizes,
+// the region stays 2 MiB-aligned, and the grown part is usable.
+TEST(AllocateLarge, GrowingKeepsTheBytesAndTheAlignment) {
+  LargeBytes b;
+  std::string ref;
+  Rng rng(5);
+  while (ref.size() < (size_t{40} << 20)) {
+    std::string chunk(1 + rng.Below(300'000), '\0');
+    for (char& c : chunk) c = static_cast<char>(rng.Below(256));
+    b.append(chunk);
+    ref += chunk;
+    if (b.capacity() >= (size_t{1} << 20)) {
+      ASSERT_EQ(reinterpret_cast<uintptr_t>(b.data()) % (size_t{2} << 20), 0u);
+    }
+  }
+  ASSERT_EQ(b.size(), ref.size());
+  EXPECT_TRUE(b.view() == ref);
+  b.resize(ref.size() + 5000);  // growth by resize zero-fills
+  for (size_t i = ref.size(); i < b.size(); ++i) ASSERT_EQ(b.data()[i], 0);
+  const size_t old_bytes = size_t{3} << 20;
+  auto* p = static_cast<unsigned char*>(AllocateLarge(old_bytes, false));
+  for (size_t i = 0; i < old_bytes; ++i) p[i] = static_cast<unsigned char>(i * 7);
+  p = static_cast<unsigned char*>(GrowLarge(p, old_bytes, size_t{9} << 20));
+  EXPECT_EQ(reinterpret_cast<uintptr_t>(p) % (size_t{2} << 20), 0u);
+  for (size_t i = 0; i < old_bytes; ++i) ASSERT_EQ(p[i], static_cast<unsigned char>(i * 7));
+  p[(size_t{9} << 20) - 1] = 1;
+  FreeLarge(p, size_t{9} << 20);
 }
 
 // The engine's use: append the next seq, drop the oldest beyond a bound;
