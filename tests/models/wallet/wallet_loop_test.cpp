@@ -679,6 +679,15 @@ TEST(WalletLoopEngine, PointInTimeRestoreMatchesTheLogAndLosesOneArchiveInterval
   EXPECT_TRUE(loop.invariants_ok()) << loop.violations().front();
 }
 
+// Async replication with snapshots every 10 s and archive copies every 2 s:
+// the schedule the snapshot and archive tests below run on.
+WalletLoopConfig SnapshottingConfig(int32_t replicas, std::vector<std::string> zones) {
+  WalletLoopConfig c = EngineConfigFor(ReplicationMode::kAsync, replicas, std::move(zones));
+  c.snapshot_interval = Duration::Seconds(10);
+  c.archive_interval = Duration::Seconds(2);
+  return c;
+}
+
 // Issue 7: what a run holds is bounded by the snapshot schedule, not by the
 // run's length. Steady traffic (~250 ops/s), snapshots every 10 s, archive
 // copies every 2 s, ids kept 10 s (a ledger of constant size): every pod
@@ -688,9 +697,7 @@ TEST(WalletLoopEngine, PointInTimeRestoreMatchesTheLogAndLosesOneArchiveInterval
 // ~1 GB for a day at 1/100, growing linearly.
 TEST(WalletLoopEngine, HeldBytesAreBoundedByTheSnapshotIntervalNotTheRunLength) {
   sim::Simulation sim(9);
-  WalletLoopConfig c = EngineConfigFor(ReplicationMode::kAsync, 3, {"a", "b", "c"});
-  c.snapshot_interval = Duration::Seconds(10);
-  c.archive_interval = Duration::Seconds(2);
+  WalletLoopConfig c = SnapshottingConfig(3, {"a", "b", "c"});
   c.idempotency_retention = Duration::Seconds(10);
   c.restart_delay = Duration::Seconds(1);
   WalletLoop loop(sim, c);
@@ -744,9 +751,7 @@ TEST(WalletLoopEngine, HeldBytesAreBoundedByTheSnapshotIntervalNotTheRunLength) 
 // pods recycled stays archived (an emptied file is not copied over it).
 TEST(WalletLoopEngine, ArchiveKeepsTheLogThePodsRecycled) {
   sim::Simulation sim(10);
-  WalletLoopConfig c = EngineConfigFor(ReplicationMode::kAsync, 2, {"a", "b"});
-  c.snapshot_interval = Duration::Seconds(10);
-  c.archive_interval = Duration::Seconds(2);
+  WalletLoopConfig c = SnapshottingConfig(2, {"a", "b"});
   c.backups_kept = 3;
   WalletLoop loop(sim, c);
   loop.StartStandalone();
@@ -768,9 +773,7 @@ TEST(WalletLoopEngine, ArchiveKeepsTheLogThePodsRecycled) {
 // log; restores across the failover reproduce the recorded states.
 TEST(WalletLoopEngine, ArchiveFollowsTheNewPrimaryAfterAFailover) {
   sim::Simulation sim(11);
-  WalletLoopConfig c = EngineConfigFor(ReplicationMode::kAsync, 3, {"a", "b", "c"});
-  c.snapshot_interval = Duration::Seconds(10);
-  c.archive_interval = Duration::Seconds(2);
+  WalletLoopConfig c = SnapshottingConfig(3, {"a", "b", "c"});
   c.backups_kept = 6;  // the window reaches back before the failover
   WalletLoop loop(sim, c);
   loop.StartStandalone();
