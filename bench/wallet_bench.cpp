@@ -172,7 +172,7 @@ void BM_EngineSingleOpRecords(benchmark::State& state) {
         for (Message& m : out.messages) net.push_back(std::move(m));
         for (IoRequest& io : out.io) engines[n]->OnIoComplete(now_us, disks[n]->Execute(std::move(io)));
       }
-      for (const Message& m : net) engines[m.to]->OnMessage(now_us, m);
+      for (Message& m : net) engines[m.to]->OnMessage(now_us, std::move(m));
       net.clear();
     }
   };

@@ -565,7 +565,10 @@ void Engine::SendToPrimary(uint32_t to, bool ok) {
   out_.messages.push_back(std::move(m));
 }
 
-void Engine::OnMessage(uint64_t now_us, const Message& m) {
+void Engine::OnMessage(uint64_t now_us, const Message& m) { Dispatch(now_us, m, nullptr); }
+void Engine::OnMessage(uint64_t now_us, Message&& m) { Dispatch(now_us, m, &m.payload); }
+
+void Engine::Dispatch(uint64_t now_us, const Message& m, std::string* payload) {
   now_us_ = std::max(now_us_, now_us);
   if (role_ == Role::kFailed || m.to != config_.node_id) return;
   if (m.term < term_) {
@@ -584,13 +587,13 @@ void Engine::OnMessage(uint64_t now_us, const Message& m) {
   }
   if (m.term > term_) StepDown(m.term);
   switch (m.kind) {
-    case MsgKind::kAppend: OnAppend(m); break;
+    case MsgKind::kAppend: OnAppend(m, payload); break;
     case MsgKind::kAppendAck: OnAppendAck(m); break;
     case MsgKind::kInstallSnapshot: OnInstallSnapshot(m); break;
   }
 }
 
-void Engine::OnAppend(const Message& m) {
+void Engine::OnAppend(const Message& m, std::string* payload) {
   if (role_ != Role::kReplica) return;  // two primaries in one term cannot happen
   primary_id_ = m.from;
   known_commit_seq_ = std::max(known_commit_seq_, m.commit_seq);
@@ -622,7 +625,7 @@ void Engine::OnAppend(const Message& m) {
     }
     std::vector<OpReply>& replies = results_scratch_;
     replies.assign(ops.size(), OpReply{});
-    ledger_.ApplyBatch(ops, h.timestamp, replies.data());
+    ledger_.ApplyBatch(ops, h.timestamp, replies.data(), /*reply_balances=*/false);
     if (config_.track_acked_ops) {
       AckedRecord a{h.seq, h.header_checksum, 0, {}, {}};
       FreshOps(ops, replies, h.timestamp, &a.op_ids, &a.op_timestamps);
@@ -640,7 +643,7 @@ void Engine::OnAppend(const Message& m) {
   last_record_term_ = h.term;
   ops_since_snapshot_ += ops.size();
   RememberRecord(h.seq, h.header_checksum, &m.payload);
-  AppendLocal(m.payload, h.seq);
+  AppendLocal(payload ? std::move(*payload) : m.payload, h.seq);
 }
 
 void Engine::OnAppendAck(const Message& m) {

@@ -250,6 +250,9 @@ class Engine {
   void Tick(uint64_t now_us);
   void OnIoComplete(uint64_t now_us, const IoCompletion& completion);
   void OnMessage(uint64_t now_us, const Message& message);
+  // Same; a shipped record's bytes move into the replica's log write (the
+  // const& form copies them there besides the record cache's copy).
+  void OnMessage(uint64_t now_us, Message&& message);
   // Takes the snapshot at the next idle point.
   void RequestSnapshot() { snapshot_requested_ = true; }
   // Lease granted by the host's failover controller (require_lease).
@@ -366,7 +369,10 @@ class Engine {
   // InstallCacheMax()), stopping if one is no longer cached (an install).
   void SendCachedGap(ReplicaProgress& r, uint64_t after);
   void SendHeartbeats();
-  void OnAppend(const Message& m);
+  // payload: m.payload when the caller gave the message away (moved into
+  // the log write), else null.
+  void Dispatch(uint64_t now_us, const Message& m, std::string* payload);
+  void OnAppend(const Message& m, std::string* payload);
   void OnAppendAck(const Message& m);
   void OnInstallSnapshot(const Message& m);
   void RememberRecord(uint64_t seq, uint64_t checksum, const std::string* bytes);

@@ -221,7 +221,7 @@ BalanceView Ledger::Balance(uint64_t player_id, uint32_t currency) const {
 }
 
 void Ledger::FillBalances(const Op& op, OpReply* reply) const {
-  if (op.kind == OpKind::kCreateAccount || op.kind == OpKind::kTransfer) return;
+  if (!reply_balances_ || op.kind == OpKind::kCreateAccount || op.kind == OpKind::kTransfer) return;
   const BalanceView v = Balance(op.player_id, op.ledger);
   reply->balance_real_minor = v.real_minor;
   reply->balance_bonus_minor = v.bonus_minor;
@@ -275,8 +275,10 @@ void Ledger::PrefetchAccounts(const Op& op) const {
   }
 }
 
-void Ledger::ApplyBatch(std::span<const Op> ops, uint64_t first_timestamp, OpReply* replies) {
+void Ledger::ApplyBatch(std::span<const Op> ops, uint64_t first_timestamp, OpReply* replies,
+                        bool reply_balances) {
   WE_ASSERT(first_timestamp > last_timestamp_);
+  reply_balances_ = reply_balances;
   const size_t n = ops.size();
   // The first ops' hash slots start loading before retention pruning, so
   // their DRAM misses overlap the pruning's: with one op per batch (every

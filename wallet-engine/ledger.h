@@ -94,7 +94,11 @@ class Ledger {
   // chains (kLinked on all but the last op of a chain, create-account and
   // transfer ops only) apply all or nothing. replies must hold ops.size().
   // REQUIRES: first_timestamp > last_timestamp().
-  void ApplyBatch(std::span<const Op> ops, uint64_t first_timestamp, OpReply* replies);
+  // reply_balances = false leaves the replies' balance fields 0 (a replica
+  // or a replay has no client to tell: two account look-ups per seamless op,
+  // ~200 instructions per replicated one-op record; issue 7).
+  void ApplyBatch(std::span<const Op> ops, uint64_t first_timestamp, OpReply* replies,
+                  bool reply_balances = true);
 
   // Capacity for `additional` more idempotency ids without rehashing (replay
   // knows an upper bound from the log size). Performance only.
@@ -203,6 +207,7 @@ class Ledger {
   uint64_t hash_sum_ = 0;  // wrapping sum of element hashes
   std::vector<Undo> undo_;
   bool recording_ = false;
+  bool reply_balances_ = true;  // this ApplyBatch's
 };
 
 }  // namespace wallet

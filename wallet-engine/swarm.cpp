@@ -424,7 +424,7 @@ void World::StepNet(bool force) {
   if (Blocked(nm.m.from, nm.m.to)) return;
   Node& n = nodes_[nm.m.to];
   if (!n.engine) return;
-  n.engine->OnMessage(now_us_, nm.m);
+  n.engine->OnMessage(now_us_, std::move(nm.m));
   Drain(n);
 }
 

@@ -410,7 +410,8 @@ RecoveryResult Recover(const DirImage& dir, const RecoveryOptions& options) {
                                            " has a timestamp that does not increase"};
         return r;
       }
-      if (!ops.empty()) r.ledger.ApplyBatch(ops, v.header.timestamp, replies.data());
+      if (!ops.empty())
+        r.ledger.ApplyBatch(ops, v.header.timestamp, replies.data(), /*reply_balances=*/false);
       RecordInfo info{v.header.seq, v.header.header_checksum, v.header.timestamp,
                       v.header.state_hash, {}, {}};
       if (options.collect_op_ids)

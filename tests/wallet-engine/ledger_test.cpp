@@ -67,6 +67,36 @@ class LedgerTest : public ::testing::Test {
   uint64_t next_ = 0;
 };
 
+// reply_balances = false (a replica's apply, a replay): the same state and
+// the same replies except the balance fields, which stay 0; with them on, a
+// bet's reply carries the player's balances after it.
+TEST_F(LedgerTest, RepliesWithoutBalancesDifferOnlyInTheBalances) {
+  Casino();
+  ASSERT_EQ(Deposit(1, 10'000), Result::kOk);
+  Ledger other = ledger_;
+  const std::vector<Op> ops = {
+      MakeBet(Key(501), 1, kEur, kProv, Round(7), 2'500),
+      MakeBet(Key(501), 1, kEur, kProv, Round(7), 2'500),  // retry: kExists
+      MakeBet(Key(502), 1, kEur, kProv, Round(8), 50'000),  // insufficient funds
+      MakeWin(Key(503), 1, kEur, kProv, Round(7), Key(501), 700, true),
+      MakeTransfer(Key(504), PoolAccountId(AccountKind::kPspClearing, kEur),
+                   PlayerAccountId(2, kEur, AccountKind::kPlayerReal), 100, kEur,
+                   TransferCode::kDeposit)};
+  std::vector<OpReply> with(ops.size()), without(ops.size());
+  ledger_.ApplyBatch(ops, ts_ + 1000, with.data());
+  other.ApplyBatch(ops, ts_ + 1000, without.data(), /*reply_balances=*/false);
+  EXPECT_EQ(ledger_.StateHash(), other.StateHash());
+  EXPECT_EQ(with[0].balance_real_minor, 7'500);
+  EXPECT_EQ(with[3].balance_real_minor, 8'200);
+  for (size_t i = 0; i < ops.size(); ++i) {
+    EXPECT_EQ(without[i].balance_real_minor, 0) << i;
+    EXPECT_EQ(without[i].balance_bonus_minor, 0) << i;
+    OpReply masked = with[i];
+    masked.balance_real_minor = masked.balance_bonus_minor = 0;
+    EXPECT_EQ(masked, without[i]) << i;
+  }
+}
+
 // ----- raw transfers ---------------------------------------------------------
 
 TEST_F(LedgerTest, TransferMovesMoneyAndRetryReturnsExistsWithOriginalTimestamp) {
