@@ -792,7 +792,7 @@ void WalletLoop::Impl::SendMessage(Pod& from, we::Message&& m) {
   const uint64_t net_epoch = from.net_epoch;
   const uint32_t slot = parked_messages.Park(std::move(m));
   sim.Schedule(at, k_net, static_cast<uint64_t>(to), [this, f, net_epoch, to, slot] {
-    const we::Message msg = parked_messages.Fetch(slot);
+    we::Message msg = parked_messages.Fetch(slot);
     if (P(f).net_epoch != net_epoch) return;
     Pod& q = P(to);
     if (q.role == Role::kDead || !q.engine) return;
@@ -804,7 +804,7 @@ void WalletLoop::Impl::SendMessage(Pod& from, we::Message&& m) {
                              " bytes), engine at seq " + std::to_string(q.engine->last_seq()));
     }
     if (msg.term < q.engine->term()) ++stats.fenced_messages;
-    q.engine->OnMessage(Us(sim.now()), msg);
+    q.engine->OnMessage(Us(sim.now()), std::move(msg));  // the record moves into the log write
     Drain(q);
   });
 }
