@@ -280,6 +280,7 @@ class Engine {
   Role role() const { return role_; }
   uint64_t term() const { return term_; }
   uint64_t last_seq() const { return last_seq_; }
+  uint64_t last_checksum() const { return last_checksum_; }  // of the record at last_seq
   uint64_t last_record_term() const { return last_record_term_; }
   uint64_t durable_seq() const { return durable_seq_; }
   // A replica persisting a snapshot shipped by a primary: its durable

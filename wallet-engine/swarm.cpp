@@ -762,7 +762,11 @@ bool World::Quiesce() {
         replicas_equal = false;
         continue;
       }
+      // Equal seq is not enough: a deposed async primary can sit at the new
+      // primary's seq on its own (lost) history until it is rewound (seed
+      // 2023994); the same last checksum means the same hash-chained history.
       if (n.engine->last_seq() != p.engine->last_seq() ||
+          n.engine->last_checksum() != p.engine->last_checksum() ||
           n.engine->durable_seq() != n.engine->last_seq() || !n.io.empty())
         replicas_equal = false;
     }

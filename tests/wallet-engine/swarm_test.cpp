@@ -83,7 +83,7 @@ TEST(Swarm, TwoThousandSeedsHoldEveryInvariant) {
 //       and a primary ignores acks of a replica's earlier incarnation.
 TEST(Swarm, RegressionSeeds) {
   for (uint64_t seed : {1407ULL, 3069ULL, 3096ULL, 5909ULL, 5302ULL, 1004817ULL, 1035298ULL,
-                        1002772ULL, 1070561ULL}) {
+                        1002772ULL, 1070561ULL, 2023994ULL}) {
     const SwarmReport r = RunSwarmSeed(seed);
     EXPECT_TRUE(r.ok) << "seed " << seed << ": " << r.failure << "\n  config: " << r.config;
     EXPECT_FALSE(r.stalled) << seed;
