@@ -13,6 +13,21 @@ uint64_t HeaderChecksum(const RecordHeader& h) {
 }
 uint64_t BodyChecksum(std::string_view body) { return Hash64(body.data(), body.size(), 0x4244); }
 
+// A header ScanSegment and DecodeRecord accept: magic, checksum, and a
+// whole number of ops within the record limit.
+bool HeaderValid(const RecordHeader& h) {
+  return h.magic == kRecordMagic && h.header_checksum == HeaderChecksum(h) &&
+         h.body_len % sizeof(Op) == 0 && h.body_len <= kRecordOpsMax * sizeof(Op);
+}
+
+// Whether the trailer after the body of the record starting at `at` names it.
+// REQUIRES: the whole record lies within bytes.
+bool TrailerMatches(std::string_view bytes, uint64_t at, const RecordHeader& h) {
+  uint64_t trailer[2];
+  std::memcpy(trailer, bytes.data() + at + kRecordHeaderSize + h.body_len, sizeof trailer);
+  return trailer[0] == h.header_checksum && trailer[1] == (h.seq ^ kTrailerMagic);
+}
+
 bool AllZero(std::string_view s) {
   return std::all_of(s.begin(), s.end(), [](char c) { return c == 0; });
 }
@@ -99,9 +114,7 @@ SegmentScan ScanSegment(std::string_view bytes, std::optional<uint64_t> expect_s
     }
     RecordHeader h;
     std::memcpy(&h, bytes.data() + off, sizeof h);
-    const bool header_ok = h.magic == kRecordMagic && h.header_checksum == HeaderChecksum(h) &&
-                           h.body_len % sizeof(Op) == 0 &&
-                           h.body_len <= kRecordOpsMax * sizeof(Op);
+    const bool header_ok = HeaderValid(h);
     if (!header_ok) {
       uint64_t at, s;
       if (valid_record_after(off, &at, &s))
@@ -122,10 +135,7 @@ SegmentScan ScanSegment(std::string_view bytes, std::optional<uint64_t> expect_s
                   "incomplete record seq " + std::to_string(h.seq) + " at end of segment");
     }
     const std::string_view body = bytes.substr(off + kRecordHeaderSize, h.body_len);
-    uint64_t trailer[2];
-    std::memcpy(trailer, bytes.data() + off + kRecordHeaderSize + h.body_len, sizeof trailer);
-    const bool trailer_ok =
-        trailer[0] == h.header_checksum && trailer[1] == (h.seq ^ kTrailerMagic);
+    const bool trailer_ok = TrailerMatches(bytes, off, h);
     if (BodyChecksum(body) != h.body_checksum) {
       const bool last = off + total == size;
       if (!trailer_ok && last && AllZero(bytes.substr(off + kRecordHeaderSize + h.body_len)))
@@ -170,16 +180,11 @@ bool DecodeRecord(std::string_view bytes, RecordView* out) {
   RecordHeader h;
   if (bytes.size() < kRecordHeaderSize) return false;
   std::memcpy(&h, bytes.data(), sizeof h);
-  if (h.magic != kRecordMagic || h.body_len % sizeof(Op) != 0 ||
-      h.body_len > kRecordOpsMax * sizeof(Op) || bytes.size() != RecordSize(h.body_len / sizeof(Op)) ||
-      h.header_checksum != HeaderChecksum(h))
+  if (!HeaderValid(h) || bytes.size() != RecordSize(h.body_len / sizeof(Op)) ||
+      !TrailerMatches(bytes, 0, h))
     return false;
   const std::string_view body = bytes.substr(kRecordHeaderSize, h.body_len);
-  uint64_t trailer[2];
-  std::memcpy(trailer, bytes.data() + kRecordHeaderSize + h.body_len, sizeof trailer);
-  if (trailer[0] != h.header_checksum || trailer[1] != (h.seq ^ kTrailerMagic) ||
-      BodyChecksum(body) != h.body_checksum)
-    return false;
+  if (BodyChecksum(body) != h.body_checksum) return false;
   out->header = h;
   out->offset = 0;
   out->body = body;
