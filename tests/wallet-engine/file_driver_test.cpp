@@ -1,6 +1,7 @@
-// The real driver on real files: DurableWallet's two threads (group commit +
-// I/O) must release a reply only after the fdatasync covering its record
-// returned, in log order, while still applying new requests during a flush.
+// The real driver on real files: DurableWallet applies each request on its
+// submitter's thread and must release a reply only after the fdatasync
+// covering its record returned, in log order, while still applying new
+// requests during a flush.
 // A FlushObserver holds the I/O thread inside a flush, so the checks do not
 // depend on timing: every wait below is for a state, never a duration.
 #include <gtest/gtest.h>
@@ -186,9 +187,12 @@ TEST(DurableWallet, AppliesDuringAFlushButRepliesOnlyAfterTheFlushCoveringThemIn
   const uint64_t entered0 = gate.entered();
   submit(0, Transfers(&key, 64, 16));
   ASSERT_TRUE(WaitFor([&] { return gate.entered() == entered0 + 1; }));  // request 0's flush is held
-  for (uint64_t r = 1; r <= 3; ++r) submit(r, Transfers(&key, 64, 16));
+  for (uint64_t r = 1; r <= 3; ++r) {
+    submit(r, Transfers(&key, 64, 16));
+    // Applied and encoded on the submitter's thread, before Submit returned.
+    EXPECT_EQ(w->LastSeq(), setup_seq + 1 + r);
+  }
   // Requests 1-3 are applied and encoded while request 0's flush is held...
-  ASSERT_TRUE(WaitFor([&] { return w->LastSeq() == setup_seq + 4; }));
   // ...and nothing is acknowledged before a flush covering it returned.
   EXPECT_EQ(released_count(), 0u);
   EXPECT_EQ(gate.entered(), entered0 + 1);  // one flush at a time

@@ -198,22 +198,37 @@ DurableWallet::DurableWallet(std::string dir, EngineConfig config, RecoveryResul
 DurableWallet::~DurableWallet() { Shutdown(); }
 
 std::future<Reply> DurableWallet::Submit(std::vector<Op> ops) {
-  std::lock_guard<std::mutex> lock(mu_);
-  const uint64_t id = next_request_++;
   std::promise<Reply> p;
   std::future<Reply> f = p.get_future();
-  waiting_.emplace(id, std::move(p));
-  inbox_.emplace_back(id, std::move(ops));
-  cv_.notify_one();
+  uint64_t id;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    id = next_request_++;
+    waiting_.emplace(id, std::move(p));
+  }
+  Apply(id, std::move(ops));
   return f;
 }
 
 void DurableWallet::Submit(std::vector<Op> ops, std::function<void(Reply)> done) {
-  std::lock_guard<std::mutex> lock(mu_);
-  const uint64_t id = next_request_++;
-  callbacks_.emplace(id, std::move(done));
-  inbox_.emplace_back(id, std::move(ops));
-  cv_.notify_one();
+  uint64_t id;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    id = next_request_++;
+    callbacks_.emplace(id, std::move(done));
+  }
+  Apply(id, std::move(ops));
+}
+
+// On the submitter's thread: no hand-off to another thread, no wakeup. The
+// flusher goes first when it waits for the engine: a returned flush never
+// waits behind a backlog of requests (that wait delayed the next flush, and
+// so every acknowledgement, by milliseconds).
+void DurableWallet::Apply(uint64_t id, std::vector<Op> ops) {
+  while (flusher_waiting_.load(std::memory_order_acquire)) std::this_thread::yield();
+  std::lock_guard<std::mutex> elock(engine_mu_);
+  engine_.Submit(DriverNowUs(), Submission{id, std::move(ops)});
+  Pump(&submit_out_);
 }
 
 void DurableWallet::Snapshot() {
@@ -259,26 +274,17 @@ void DurableWallet::Release(std::vector<Reply>* replies) {
 }
 
 void DurableWallet::Pump(Outputs* out) {
-  for (;;) {
-    engine_.TakeOutputs(out);
-    if (out->io.empty() && out->replies.empty()) break;
-    // I/O first: the next flush starts before the replies are handed out.
-    for (const IoRequest& io : out->io) {
-      if (FileDriver::IsSync(io.kind)) {
-        FileDriver::Sync sync = driver_.BeginSync(io);
-        ++syncs_in_flight_;
-        {
-          std::lock_guard<std::mutex> lock(io_mu_);
-          io_queue_.push_back(std::move(sync));
-        }
-        io_cv_.notify_one();
-        continue;
-      }
-      const IoCompletion c = driver_.Execute(io);
-      engine_.OnIoComplete(DriverNowUs(), c);
+  engine_.TakeOutputs(out);
+  if (!out->io.empty()) {
+    // All I/O runs on the flusher, in the order the engine issued it.
+    {
+      std::lock_guard<std::mutex> lock(io_mu_);
+      for (IoRequest& io : out->io) io_queue_.push_back(std::move(io));
     }
-    if (!out->replies.empty()) Release(&out->replies);
+    ios_in_flight_ += out->io.size();
+    io_cv_.notify_one();
   }
+  if (!out->replies.empty()) Release(&out->replies);
   if (snapshots_target_ != 0 && engine_.snapshots_published() >= snapshots_target_) {
     snapshots_target_ = 0;
     std::lock_guard<std::mutex> lock(mu_);
@@ -287,64 +293,54 @@ void DurableWallet::Pump(Outputs* out) {
   }
 }
 
-// The flusher: runs each flush, then itself feeds the completion to the
-// engine and executes what follows (the replies it covers, the write of the
-// records applied meanwhile, and queues that write's flush for itself), so
-// no other thread has to be woken between one flush and the next.
+// The flusher: runs every I/O request (the only thread that touches the
+// files), then itself feeds the completion to the engine and queues what
+// follows (the replies a flush covers are released at once; the write of
+// the records applied meanwhile and that write's flush come next in its
+// queue), so no other thread has to be woken between one flush and the next.
+// The engine's mutex is not held during the I/O itself.
 void DurableWallet::IoLoop() {
   Outputs out;
   for (;;) {
-    FileDriver::Sync sync;
+    IoRequest io;
     {
       std::unique_lock<std::mutex> lock(io_mu_);
       io_cv_.wait(lock, [&] { return io_stop_ || !io_queue_.empty(); });
       if (io_queue_.empty()) return;
-      sync = std::move(io_queue_.front());
+      io = std::move(io_queue_.front());
       io_queue_.pop_front();
     }
-    if (flush_observer_) flush_observer_(sync.file, true);
-    const IoCompletion c = driver_.RunSync(sync);
-    if (flush_observer_) flush_observer_(sync.file, false);
+    IoCompletion c;
+    if (FileDriver::IsSync(io.kind)) {
+      const FileDriver::Sync sync = driver_.BeginSync(io);
+      if (flush_observer_) flush_observer_(sync.file, true);
+      c = driver_.RunSync(sync);
+      if (flush_observer_) flush_observer_(sync.file, false);
+    } else {
+      c = driver_.Execute(io);
+    }
     flusher_waiting_.store(true, std::memory_order_release);
     std::lock_guard<std::mutex> elock(engine_mu_);
     flusher_waiting_.store(false, std::memory_order_release);
-    --syncs_in_flight_;
+    --ios_in_flight_;
     engine_.OnIoComplete(DriverNowUs(), c);
     Pump(&out);
   }
 }
 
+// Paces the engine's ticks (heartbeats, leases) and takes snapshot requests;
+// requests are applied by their submitters and the flusher drives the log.
 void DurableWallet::Loop() {
   Outputs out;
-  {
-    std::lock_guard<std::mutex> elock(engine_mu_);
-    Pump(&out);
-  }
   for (;;) {
-    std::deque<std::pair<uint64_t, std::vector<Op>>> inbox;
     bool snapshot = false;
     bool stop = false;
     {
       std::unique_lock<std::mutex> lock(mu_);
-      // The timeout only paces Tick (heartbeats, leases): batches close on
-      // arrival and the flusher drives the log.
-      cv_.wait_for(lock, std::chrono::milliseconds(10),
-                   [&] { return stop_ || !inbox_.empty() || snapshot_asked_; });
+      cv_.wait_for(lock, std::chrono::milliseconds(10), [&] { return stop_ || snapshot_asked_; });
       stop = stop_;
-      inbox.swap(inbox_);
       snapshot = snapshot_asked_;
       snapshot_asked_ = false;
-    }
-    // Applied and encoded now; written with the next write (at once when the
-    // log is idle, else when the flush in flight returns). One request per
-    // hold of the engine lock, and the flusher goes first when it waits: a
-    // returned flush never waits behind a backlog of requests (that wait
-    // delayed the next flush, and so every acknowledgement, by milliseconds).
-    for (auto& [id, ops] : inbox) {
-      while (flusher_waiting_.load(std::memory_order_acquire)) std::this_thread::yield();
-      std::lock_guard<std::mutex> elock(engine_mu_);
-      engine_.Submit(DriverNowUs(), Submission{id, std::move(ops)});
-      Pump(&out);
     }
     while (flusher_waiting_.load(std::memory_order_acquire)) std::this_thread::yield();
     std::lock_guard<std::mutex> elock(engine_mu_);
@@ -355,7 +351,7 @@ void DurableWallet::Loop() {
       engine_.Tick(DriverNowUs());
     }
     Pump(&out);
-    if (stop && inbox.empty()) break;
+    if (stop) break;
   }
 }
 
@@ -374,7 +370,7 @@ void DurableWallet::Shutdown() {
   }
   io_cv_.notify_all();
   io_thread_.join();
-  WE_ASSERT(syncs_in_flight_ == 0);
+  WE_ASSERT(ios_in_flight_ == 0);
   // Every flush has returned and its replies are out; nothing else can be
   // acknowledged (an engine that failed already answered its requests).
   std::lock_guard<std::mutex> lock(mu_);

@@ -79,15 +79,15 @@ uint64_t DriverNowUs();
 // after it returned and before the engine hears of the completion.
 using FlushObserver = std::function<void(const std::string& file, bool before)>;
 
-// An engine on real files, run by two threads that share it under a mutex,
-// so that the CPU work of new requests overlaps the flush in flight:
-//  - the group-commit thread submits each request the moment it arrives (the
-//    engine applies and encodes it at once: the batch delay is forced to 0);
-//    when the log is idle it also executes the resulting write;
-//  - the flusher (I/O thread) runs each fdatasync / directory fsync and then
-//    itself feeds the completion to the engine and executes what follows:
-//    it releases the replies that flush covered and writes every record
-//    applied meanwhile as one write (group commit), whose flush it runs next.
+// An engine on real files. Requests are applied on the submitter's own
+// thread (the engine's mutex held: no hand-off, no wakeup), and two threads
+// of its own do the rest:
+//  - the flusher (I/O thread) runs every write, fdatasync, rename and
+//    directory fsync in the order the engine issued them, and then itself
+//    feeds each completion to the engine: it releases the replies a flush
+//    covered and writes every record applied meanwhile as one write (group
+//    commit), whose flush it runs next;
+//  - a ticker paces the engine's ticks and takes snapshot requests.
 // So an acknowledgement waits at most for the flush in flight plus its own
 // write and flush, and no thread wakeup sits between two flushes.
 // Safety is the engine's: a reply leaves the engine only after the flush
@@ -103,10 +103,15 @@ class DurableWallet {
                                              FlushObserver flush_observer = {});
   // Waits for every flush in flight (releasing the replies they cover), then
   // stops the threads; anything still unanswered gets kNotPrimary.
+  // No Submit may run concurrently with it.
   ~DurableWallet();
+  // Applies the request on the calling thread (any thread; submitters are
+  // serialised by the engine's mutex) and returns; the reply comes once the
+  // flush covering it returned.
   std::future<Reply> Submit(std::vector<Op> ops);
-  // Same, but `done` runs on a driver thread the moment the reply is
-  // released (after the flush): for latency measurement without polling.
+  // Same, but `done` runs the moment the reply is released (on the flusher,
+  // after the flush; on the calling thread, before Submit returns, for a
+  // request refused at once): for latency measurement without polling.
   // `done` must be quick and must not call back into this DurableWallet.
   void Submit(std::vector<Op> ops, std::function<void(Reply)> done);
   // Blocks until a snapshot is published.
@@ -122,20 +127,21 @@ class DurableWallet {
   void Loop();
   void IoLoop();
   void Shutdown();
-  // Executes the engine's outputs until it is quiet: writes, renames and
-  // truncates complete at once, flushes are queued for the flusher; releases
-  // replies; notices a published snapshot (engine_mu_ held).
+  // Submits one request to the engine on the calling thread.
+  void Apply(uint64_t id, std::vector<Op> ops);
+  // Takes the engine's outputs: queues its I/O for the flusher, releases
+  // replies, notices a published snapshot (engine_mu_ held).
   void Pump(Outputs* out);
   void Release(std::vector<Reply>* replies);
 
   FileDriver driver_;
   Engine engine_;
   FlushObserver flush_observer_;
-  std::mutex mu_;         // inbox, waiting, flags
-  std::mutex engine_mu_;  // engine_, driver_ except RunSync, syncs_in_flight_, snapshots_target_
-                          // (never held during a flush)
-  std::condition_variable cv_;  // wakes the group-commit thread
-  std::deque<std::pair<uint64_t, std::vector<Op>>> inbox_;
+  std::mutex mu_;         // waiting, callbacks, flags
+  std::mutex engine_mu_;  // engine_, submit_out_, ios_in_flight_, snapshots_target_
+                          // (never held during I/O; driver_ is the flusher's alone)
+  std::condition_variable cv_;  // wakes the ticker
+  Outputs submit_out_;          // submitters' (reused)
   std::map<uint64_t, std::promise<Reply>> waiting_;
   std::map<uint64_t, std::function<void(Reply)>> callbacks_;
   uint64_t next_request_ = 1;
@@ -144,12 +150,12 @@ class DurableWallet {
   bool snapshot_asked_ = false;   // not yet seen by the group-commit thread
   uint64_t snapshots_target_ = 0;
   std::condition_variable snapshot_cv_;
-  uint64_t syncs_in_flight_ = 0;  // queued for or running on the flusher
+  uint64_t ios_in_flight_ = 0;  // queued for or running on the flusher
   std::atomic<bool> flusher_waiting_{false};  // the flusher wants engine_mu_: submitters yield
 
   std::mutex io_mu_;  // io_queue_, io_stop_ (the flusher's work)
   std::condition_variable io_cv_;
-  std::deque<FileDriver::Sync> io_queue_;
+  std::deque<IoRequest> io_queue_;
   bool io_stop_ = false;
 
   std::thread io_thread_;
