@@ -72,6 +72,11 @@ class QtTimeChart : public TimeChart {
       s->attachAxis(y_);
       lines_.push_back(s);
     }
+    // Up to three names fit in a row under the plot; more would be cut to
+    // "gami..." there, so they go in a column on the right, whole (a long
+    // name is still elided to fit: its tooltip has it in full).
+    chart_->legend()->setAlignment(lines_.size() > 3 ? Qt::AlignRight : Qt::AlignBottom);
+    chart_->legend()->setShowToolTips(true);
     chart_->legend()->setVisible(!lines_.empty() && lines_.size() <= 12);
     Refresh();
   }
