@@ -85,6 +85,9 @@ struct Pod {
   std::unique_ptr<we::SimDisk> disk;
   IoQueue io;  // FIFO, one I/O in flight
   bool io_busy = false;
+  // Disk time owed by writes that went into the page cache at once: the
+  // next flush (fdatasync) pays it before its own sync time.
+  sim::Duration write_back;
   sim::Duration disk_extra;
   sim::Time tick_at = sim::Time::Max();  // pending batch-close tick
   sim::Time last_submit;
@@ -95,6 +98,13 @@ struct Pod {
   bool lose_next_write = false;
   bool fail_next_flush = false;
   uint64_t trimmed_at_snapshots = 0;  // engine snapshots when old segments were last recycled
+
+  // The engine or the whole pod is gone: queued and in-flight I/O with it.
+  void ResetIo() {
+    io.clear();
+    io_busy = false;
+    write_back = sim::Duration{};
+  }
 };
 
 struct ReqTag {
@@ -264,6 +274,7 @@ struct WalletLoop::Impl {
   void DrainOutputs(Pod& p);
   void PumpIo(Pod& p);
   void OnIoDone(int32_t o, uint64_t epoch);
+  void CompleteIo(Pod& p);
   sim::Duration IoTime(const Pod& p, const we::IoRequest& r);
   sim::Time LinkArrival(const Pod& from, const Pod& to, size_t bytes);
   void SendMessage(Pod& from, we::Message&& m);
@@ -614,8 +625,7 @@ bool WalletLoop::Impl::StartEngine(Pod& p, we::Role role, uint64_t engine_term, 
   const std::string inv = we::CheckLedgerInvariants(r.ledger, InvariantCheck());
   if (!inv.empty()) Violation("recovered state of " + PodName(cfg.service, p.ordinal) + ": " + inv);
   ++p.epoch;
-  p.io.clear();
-  p.io_busy = false;
+  p.ResetIo();
   p.tick_at = sim::Time::Max();
   p.rebuild_pending = false;
   if (p.engine) PurgeRequests(p.ordinal);
@@ -715,21 +725,50 @@ sim::Duration WalletLoop::Impl::IoTime(const Pod& p, const we::IoRequest& r) {
   return cfg.disk_write_latency;
 }
 
+// Starts the queue's next I/O. A write is buffered (it lands in the page
+// cache, as pwrite does): it completes at once, in queue order, and its disk
+// time is owed to the next flush, which completes write time + sync time
+// after it starts. A write then flush on an idle disk ends exactly when it
+// did as two timed steps (t + write + fsync), with one kernel event instead
+// of two; a crash before the flush finds the write unflushed (SimDisk::Crash
+// decides its fate), as a crash in the page cache would. Flushes, renames
+// and truncates are timed kernel events.
 void WalletLoop::Impl::PumpIo(Pod& p) {
-  if (p.io_busy || p.io.empty() || p.role == Role::kDead) return;
-  p.io_busy = true;
-  const int32_t o = p.ordinal;
-  const uint64_t epoch = p.epoch;
-  sim.ScheduleIn(std::max(IoTime(p, p.io.front()), sim::Duration::Micros(1)), k_io,
-                 static_cast<uint64_t>(o), [this, o, epoch] { OnIoDone(o, epoch); });
+  while (!p.io_busy && !p.io.empty() && p.role != Role::kDead && p.engine) {
+    we::IoRequest& req = p.io.front();
+    if (req.kind == we::IoKind::kWrite) {
+      p.write_back += IoTime(p, req);
+      CompleteIo(p);
+      if (p.engine->HasOutputs()) DrainOutputs(p);  // the flush that follows, usually
+      continue;
+    }
+    sim::Duration t = IoTime(p, req);
+    if (req.kind == we::IoKind::kFlush || req.kind == we::IoKind::kFlushDir) {
+      t += p.write_back;
+      p.write_back = sim::Duration{};
+    }
+    p.io_busy = true;
+    const int32_t o = p.ordinal;
+    const uint64_t epoch = p.epoch;
+    sim.ScheduleIn(std::max(t, sim::Duration::Micros(1)), k_io, static_cast<uint64_t>(o),
+                   [this, o, epoch] { OnIoDone(o, epoch); });
+    return;
+  }
 }
 
-// The I/O takes effect on the SimDisk when it completes (a crash before that
-// leaves no trace of it; SimDisk::Crash decides the fate of unflushed writes).
 void WalletLoop::Impl::OnIoDone(int32_t o, uint64_t epoch) {
   Pod& p = P(o);
   if (p.epoch != epoch || !p.engine || p.role == Role::kDead) return;
   p.io_busy = false;
+  CompleteIo(p);
+  Drain(p);
+  MaybeRebuild(o);
+}
+
+// The queue's front I/O takes effect on the SimDisk now (a timed one when it
+// completes: a crash before that leaves no trace of it) and the engine hears
+// of it. Injected one-shot faults apply to it.
+void WalletLoop::Impl::CompleteIo(Pod& p) {
   // Executed from the queue's slot: each move of a request moves three strings.
   we::IoRequest& req = p.io.front();
   const bool log_write = req.kind == we::IoKind::kWrite && req.file.view().starts_with("wal-");
@@ -755,8 +794,6 @@ void WalletLoop::Impl::OnIoDone(int32_t o, uint64_t epoch) {
   if (c.status == we::IoStatus::kOk && kind == we::IoKind::kFlushDir && p.role == Role::kPrimary)
     ++stats.snapshots;
   p.engine->OnIoComplete(Us(sim.now()), c);
-  Drain(p);
-  MaybeRebuild(o);
 }
 
 // A message leaves `from` now and arrives after the zone-pair latency plus
@@ -1177,8 +1214,7 @@ void WalletLoop::Impl::Promote(int32_t o) {
       old.role = Role::kDead;
       ++old.epoch;
       ++old.net_epoch;
-      old.io.clear();
-      old.io_busy = false;
+      old.ResetIo();
       if (old.engine) old.last_durable_seq = old.engine->durable_seq();
       old.engine.reset();
       old.disk.reset();
@@ -1223,8 +1259,7 @@ void WalletLoop::Impl::FailPod(int32_t o, const std::string& cause, bool disk_su
   e.died_at = sim.now();
   ++e.epoch;
   ++e.net_epoch;
-  e.io.clear();
-  e.io_busy = false;
+  e.ResetIo();
   e.tick_at = sim::Time::Max();
   e.rebuild_pending = false;
   if (e.engine) e.last_durable_seq = e.engine->durable_seq();

@@ -100,6 +100,44 @@ TEST(WalletLoop, ShortRetentionPrunesIdsAndKeepsReplicasConsistent) {
     EXPECT_EQ(loop.ledger(i)->StateHash(), loop.ledger(0)->StateHash());
 }
 
+// A log write lands in the page cache at once and its disk time is paid by
+// the flush after it (the loop's one kernel event per record and disk): with
+// the fsync jitter off, a record the primary closes at T is durable at
+// T + disk_write_latency + bytes / disk_bytes_per_s + fsync_latency, as when
+// the write was a timed step of its own. Example: 20 us + 300 B at 1 B/us +
+// 800 us = T + 1,120 us.
+TEST(WalletLoop, ARecordIsDurableAfterItsWriteTimeAndOneFsync) {
+  sim::Simulation sim(3);
+  WalletLoopConfig c = SmallConfig(ReplicationMode::kAsync, 3, {"a", "b", "c"});
+  c.bets_per_s = 200;  // 2 sampled bets/s: one record at a time
+  c.fsync_jitter_sigma = 0;
+  c.disk_write_latency = Duration::Micros(20);
+  c.fsync_latency = Duration::Micros(800);
+  c.disk_bytes_per_s = 1e6;  // 1 byte per microsecond
+  WalletLoop loop(sim, c);
+  loop.StartStandalone();
+  sim.RunUntil(Time{Duration::Seconds(1).us});
+  int records = 0;
+  while (records < 5 && sim.now() < Time{Duration::Seconds(30).us}) {
+    const ::wallet::Engine* e = loop.engine(0);
+    ASSERT_EQ(e->last_seq(), e->durable_seq());
+    const uint64_t used_before = loop.disk(0)->UsedBytes();
+    ASSERT_TRUE(sim.Step());
+    if (e->last_seq() == e->durable_seq()) continue;
+    // The batch closed in this event at T; its write went out with it.
+    const Time closed = sim.now();
+    const uint64_t seq = e->last_seq();
+    while (e->durable_seq() < seq) ASSERT_TRUE(sim.Step());
+    EXPECT_EQ(e->last_seq(), seq) << "another record closed meanwhile";
+    const auto bytes = static_cast<int64_t>(loop.disk(0)->UsedBytes() - used_before);
+    EXPECT_GT(bytes, 100);
+    EXPECT_EQ((sim.now() - closed).us, 20 + bytes + 800) << "record " << seq;
+    ++records;
+  }
+  EXPECT_EQ(records, 5);
+  EXPECT_TRUE(loop.invariants_ok());
+}
+
 // Issue 7: sync mode, k = 1 standby in another zone; a zone outage of the
 // primary loses zero acknowledged transfers, over >= 200 seeds.
 TEST(WalletLoop, SyncModeZoneOutageLosesNothingOver200Seeds) {
