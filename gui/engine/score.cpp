@@ -22,7 +22,7 @@ int Find(const std::vector<std::string>& names, const std::string& name) {
 // The targets an objective looks at: its own, or every prefix of `suffix` columns.
 std::vector<std::string> Targets(const models::slo::Objective& o, const std::vector<std::string>& names,
                                  const std::string& suffix) {
-  if (!o.target.empty()) return {o.target};
+  if (!o.target.empty()) return {models::slo::SeriesPrefix(names, o.target)};
   std::vector<std::string> out;
   for (const auto& n : names)
     if (EndsWith(n, suffix)) out.push_back(n.substr(0, n.size() - suffix.size()));

@@ -200,7 +200,12 @@ void MainWindow::BuildUi() {
   big.setPointSizeF(big.pointSizeF() * 1.2);
   score_summary_->setFont(big);
   sl->addWidget(score_summary_);
-  sl->addWidget(MakeTable(score_model_, score_tab), 1);
+  // A handful of rows: columns sized to their text (objective names and
+  // what they ask were cut to "gaming-api ..." at the default width).
+  QTableView* score_table = MakeTable(score_model_, score_tab);
+  score_table->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+  score_table->horizontalHeader()->setStretchLastSection(true);
+  sl->addWidget(score_table, 1);
   tabs_->addTab(score_tab, QStringLiteral("Score"));
 
   tabs_->addTab(MakeTable(series_model_, this), QStringLiteral("Series"));

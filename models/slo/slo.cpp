@@ -41,11 +41,6 @@ std::string SummaryKey(const RunSummary& s, const std::string& target) {
   return s.services.count(entry) != 0 ? entry : target;
 }
 
-std::string SeriesPrefix(const SeriesTable& t, const std::string& target) {
-  if (target.empty() || t.Find(target + ".rps") >= 0) return target;
-  std::string entry = "entry." + target;
-  return t.Find(entry + ".rps") >= 0 ? entry : target;
-}
 
 // Whole-run value of an objective from the summary. Targets that produced no
 // figures count as zero requests: no errors, no latency.
@@ -118,7 +113,7 @@ double WorstWindow(const Objective& o, const SeriesTable& t) {
     any = true;
     worst = AtLeast(o.sli) ? std::min(worst, v) : std::max(worst, v);
   };
-  const std::string prefix = SeriesPrefix(t, o.target);
+  const std::string prefix = SeriesPrefix(t.names, o.target);
   const int rps = t.Find(prefix + ".rps");
   for (size_t i = 0; i < t.times.size(); ++i) {
     if (full_possible && t.times[i] - (t.times.front() - span) < o.window) continue;
@@ -170,6 +165,15 @@ double WorstWindow(const Objective& o, const SeriesTable& t) {
 }
 
 }  // namespace
+
+std::string SeriesPrefix(const std::vector<std::string>& series_names, const std::string& target) {
+  auto has = [&](const std::string& name) {
+    return std::find(series_names.begin(), series_names.end(), name) != series_names.end();
+  };
+  if (target.empty() || has(target + ".rps")) return target;
+  std::string entry = "entry." + target;
+  return has(entry + ".rps") ? entry : target;
+}
 
 const char* ToString(SliKind k) {
   switch (k) {
@@ -270,7 +274,7 @@ Evaluation Evaluate(const std::vector<Objective>& objectives, const RunSummary& 
     if (!o.burn_rate_alerts) continue;
     if (o.sli != SliKind::kErrorRate && o.sli != SliKind::kAvailability) continue;
     const double budget = o.sli == SliKind::kErrorRate ? o.threshold : 1.0 - o.threshold;
-    const std::string prefix = SeriesPrefix(series, o.target);
+    const std::string prefix = SeriesPrefix(series.names, o.target);
     const int rc = series.Find(prefix + ".rps");
     const int ec = series.Find(prefix + ".errors_per_s");
     if (budget <= 0 || rc < 0 || ec < 0) continue;

@@ -92,6 +92,12 @@ struct SeriesTable {
   int Find(const std::string& name) const;
 };
 
+// The prefix of the series an objective's target reads: the target itself
+// when it has series (a service: "gaming-api.rps"), else "entry.<target>"
+// when that has (an entry point: "entry.players.rps"); a service of the same
+// name wins. The CLI's evaluation and the GUI's live score both use it.
+std::string SeriesPrefix(const std::vector<std::string>& series_names, const std::string& target);
+
 // Human objective text, e.g. "p99 <= 250 ms over 5m windows".
 std::string Describe(const Objective& o);
 

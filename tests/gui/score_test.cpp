@@ -83,6 +83,25 @@ TEST(Score, NoDataIsNeverCountedAsOut) {
             ObjectiveScore::Status::kNoData);
 }
 
+// A target naming an entry point reads its "entry.<name>.*" series, as the
+// CLI's evaluation does (it showed "no data" for a whole run before).
+TEST(Score, EntryPointTargetReadsTheEntrySeries) {
+  const std::vector<std::string> names = {"entry.players.rps", "entry.players.errors_per_s",
+                                          "entry.players.latency_p99_ms"};
+  Objective avail;
+  avail.name = "players availability";
+  avail.sli = SliKind::kAvailability;
+  avail.target = "players";
+  avail.threshold = 0.99;
+  Objective latency = Latency(250);
+  latency.target = "players";
+  const auto card = ComputeScore({avail, latency}, names, Rows({{1000, 5, 300}}), sim::Time::Zero());
+  EXPECT_EQ(card.objectives[0].status, ObjectiveScore::Status::kMet);
+  EXPECT_NEAR(card.objectives[0].current, 0.995, 1e-12);  // 1 - 5/1000
+  EXPECT_EQ(card.objectives[1].status, ObjectiveScore::Status::kViolated);
+  EXPECT_DOUBLE_EQ(card.objectives[1].current, 300);
+}
+
 TEST(Score, EmptyTargetTakesTheWorstService) {
   const std::vector<std::string> names = {"a.latency_p99_ms", "b.latency_p99_ms"};
   Objective all = Latency(250);
