@@ -67,7 +67,9 @@ int Usage() {
                "       walletctl dump D\n"
                "       walletctl soak --seconds N\n"
                "       walletctl bench [--json]\n"
-               "       walletctl ack --rate TRANSFERS_PER_S [--dir D] [--seconds S] [--ops K]\n");
+               "       walletctl ack --rate TRANSFERS_PER_S [--dir D] [--seconds S] [--ops K]\n"
+               "       walletctl floor --bytes-per-s B [--wakeups-per-s W] [--dir D] [--direct]"
+               " [--sync-gap-ms M] [--seconds S]\n");
   return 2;
 }
 
@@ -75,6 +77,13 @@ const char* Arg(int argc, char** argv, const char* name, const char* fallback = 
   for (int i = 0; i + 1 < argc; ++i)
     if (std::strcmp(argv[i], name) == 0) return argv[i + 1];
   return fallback;
+}
+
+// A flag without a value (may be the last argument).
+bool HasFlag(int argc, char** argv, const char* name) {
+  for (int i = 0; i < argc; ++i)
+    if (std::strcmp(argv[i], name) == 0) return true;
+  return false;
 }
 
 std::vector<Op> SetupOps(uint64_t players) {
@@ -303,7 +312,7 @@ int Soak(int argc, char** argv) {
   uint64_t seed = std::strtoull(Arg(argc, argv, "--first-seed", "1000000"), nullptr, 10);
   uint64_t runs = 0, stalls = 0, failures = 0, acked = 0;
   SwarmOptions o;
-  o.all_faults = Arg(argc, argv, "--all-faults") != nullptr;
+  o.all_faults = HasFlag(argc, argv, "--all-faults");
   while (NowS() - start < seconds) {
     const SwarmReport r = RunSwarmSeed(seed, o);
     ++runs;
@@ -510,41 +519,61 @@ int Ack(int argc, char** argv) {
 
 // The machine's own floor, without the engine: one thread appends
 // `bytes_per_s` to a plain file, fdatasync after each write (as the
-// group-commit thread does, one flush at a time), while this thread sleeps
-// to a schedule of `wakeups_per_s` (as the bench's client does) and records
-// how late it wakes. With bytes_per_s = 0 nothing is written. On a machine
+// flusher does, one flush at a time), while this thread sleeps to a
+// schedule of `wakeups_per_s` (as the bench's client does) and records how
+// late it wakes. With bytes_per_s = 0 nothing is written. On a machine
 // whose scheduling is sound the lateness p99 is well under a millisecond
 // either way; if writing alone makes it tens of milliseconds, no engine
 // on that machine can acknowledge at p99 below it.
 struct FloorStats {
   double late_p99_ms = 0, steal_ms = 0;
+  uint64_t syncs = 0;
 };
 
-FloorStats MachineFloor(const std::string& path, double bytes_per_s, double wakeups_per_s) {
+struct FloorOptions {
+  bool direct = false;        // O_DIRECT, 4 KiB-aligned writes (no page cache)
+  double sync_gap_ms = 0;     // at least this long between two fdatasyncs
+  double seconds = 3.0;
+};
+
+FloorStats MachineFloor(const std::string& path, double bytes_per_s, double wakeups_per_s,
+                        const FloorOptions& o = {}) {
   std::atomic<bool> stop{false};
-  std::thread writer([&stop, &path, bytes_per_s] {
+  std::atomic<uint64_t> syncs{0};
+  std::thread writer([&stop, &syncs, &path, bytes_per_s, o] {
     if (bytes_per_s <= 0) return;
-    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | (o.direct ? O_DIRECT : 0),
+                          0644);
     if (fd < 0) return;
-    const std::vector<char> chunk(1 << 20, 'w');
+    constexpr size_t kChunk = 1 << 20, kAlign = 4096;
+    void* mem = nullptr;
+    if (::posix_memalign(&mem, kAlign, kChunk) != 0) return (void)::close(fd);
+    std::memset(mem, 'w', kChunk);
     const double t0 = NowS();
-    double written = 0;
+    double written = 0, last_sync = 0;
     while (!stop.load(std::memory_order_relaxed)) {
       const double due = (NowS() - t0) * bytes_per_s - written;
-      if (due < 4096) {
+      if (due < static_cast<double>(kAlign)) {
         std::this_thread::sleep_for(std::chrono::microseconds(100));
         continue;
       }
-      const size_t n = std::min(chunk.size(), static_cast<size_t>(due));
-      if (::write(fd, chunk.data(), n) != static_cast<ssize_t>(n) || ::fdatasync(fd) != 0) break;
+      size_t n = std::min(kChunk, static_cast<size_t>(due));
+      if (o.direct) n &= ~(kAlign - 1);
+      if (::pwrite(fd, mem, n, static_cast<off_t>(written)) != static_cast<ssize_t>(n)) break;
       written += static_cast<double>(n);
+      if ((NowS() - last_sync) * 1000 >= o.sync_gap_ms) {
+        if (::fdatasync(fd) != 0) break;
+        last_sync = NowS();
+        syncs.fetch_add(1, std::memory_order_relaxed);
+      }
     }
+    std::free(mem);
     ::close(fd);
   });
   std::vector<double> late;
   const double steal0 = StealMs();
   const double s0 = NowS();
-  for (uint64_t k = 0; NowS() - s0 < 3.0; ++k) {
+  for (uint64_t k = 0; NowS() - s0 < o.seconds; ++k) {
     const double due = s0 + static_cast<double>(k) / wakeups_per_s;
     const double ahead = due - NowS();
     if (ahead > 0) std::this_thread::sleep_for(std::chrono::duration<double>(ahead));
@@ -554,7 +583,31 @@ FloorStats MachineFloor(const std::string& path, double bytes_per_s, double wake
   writer.join();
   std::filesystem::remove(path);
   const double steal1 = StealMs();
-  return {Percentile(late, 0.99), steal0 < 0 || steal1 < 0 ? -1 : steal1 - steal0};
+  return {Percentile(late, 0.99), steal0 < 0 || steal1 < 0 ? -1 : steal1 - steal0, syncs.load()};
+}
+
+// walletctl floor --bytes-per-s B [--wakeups-per-s W] [--dir D] [--direct]
+// [--sync-gap-ms M] [--seconds S]: the machine without the engine (see
+// MachineFloor), for telling the disk path's own stalls from the engine's.
+int Floor(int argc, char** argv) {
+  const double bytes_per_s = std::strtod(Arg(argc, argv, "--bytes-per-s", "-1"), nullptr);
+  const double wakeups = std::strtod(Arg(argc, argv, "--wakeups-per-s", "14000"), nullptr);
+  FloorOptions o;
+  o.direct = HasFlag(argc, argv, "--direct");
+  o.sync_gap_ms = std::strtod(Arg(argc, argv, "--sync-gap-ms", "0"), nullptr);
+  o.seconds = std::strtod(Arg(argc, argv, "--seconds", "3"), nullptr);
+  if (bytes_per_s < 0 || !(wakeups > 0) || o.sync_gap_ms < 0 || !(o.seconds > 0)) {
+    std::fprintf(stderr, "floor: need --bytes-per-s >= 0 (0: write nothing), --wakeups-per-s > 0,"
+                         " --sync-gap-ms >= 0, --seconds > 0\n");
+    return 2;
+  }
+  const std::string dir = Arg(argc, argv, "--dir", std::filesystem::temp_directory_path().c_str());
+  const std::string path = dir + "/walletctl-floor-" + std::to_string(::getpid());
+  const FloorStats f = MachineFloor(path, bytes_per_s, wakeups, o);
+  std::printf("machine floor: %.0f bytes/s%s, %" PRIu64 " fdatasyncs; a thread sleeping to %.0f wakeups/s"
+              " wakes %.3f ms late at p99; vCPU time stolen meanwhile %.0f ms\n",
+              bytes_per_s, o.direct ? " (O_DIRECT)" : "", f.syncs, wakeups, f.late_p99_ms, f.steal_ms);
+  return 0;
 }
 
 // A JSON number printed with `format`, or null when there is none.
@@ -781,6 +834,7 @@ int main(int argc, char** argv) {
   if (cmd == "load") return Load(argc, argv);
   if (cmd == "soak") return Soak(argc, argv);
   if (cmd == "ack") return Ack(argc, argv);
+  if (cmd == "floor") return Floor(argc, argv);
   if (cmd == "bench") return Bench(argc > 2 && std::strcmp(argv[2], "--json") == 0);
   if (argc < 3) return Usage();
   const char* dir = argv[2];
