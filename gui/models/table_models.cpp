@@ -21,7 +21,13 @@ bool SameRecord(const sim::LogRecord& a, const sim::LogRecord& b) {
 
 }  // namespace
 
-QString TimeText(sim::Time t) { return Q(sim::FormatDuration(t - sim::Time::Zero())); }
+// Simulated time to the millisecond for display ("30m24.512s", not
+// "30m24.512345s", which the log's narrow column cut to "30m24...."); the
+// value role keeps the exact microseconds.
+QString TimeText(sim::Time t) {
+  const int64_t us = (t - sim::Time::Zero()).us;
+  return Q(sim::FormatDuration(sim::Duration{us >= 1000 ? us - us % 1000 : us}));
+}
 
 // ---- SnapshotTableModel ----------------------------------------------------
 
@@ -126,6 +132,8 @@ QVariant EventLogModel::data(const QModelIndex& index, int role) const {
   if (!InTable(index)) return {};
   const sim::LogRecord& r = snap_->log[static_cast<size_t>(index.row())];
   if (role == kValueRole && index.column() == 0) return r.t.seconds();
+  // The whole message on hover: the column shows what fits.
+  if (role == Qt::ToolTipRole && index.column() == 3) return Q(r.message);
   if (role != Qt::DisplayRole) return {};
   switch (index.column()) {
     case 0: return TimeText(r.t);

@@ -175,7 +175,7 @@ void MainWindow::BuildUi() {
   log_proxy_ = new EventFilterProxy(this);
   log_proxy_->setSourceModel(log_model_);
   auto* log_table = MakeTable(log_proxy_, events_tab);
-  log_table->horizontalHeader()->resizeSection(0, 70);
+  log_table->horizontalHeader()->resizeSection(0, 90);
   log_table->horizontalHeader()->resizeSection(1, 150);
   log_table->horizontalHeader()->resizeSection(2, 180);
   el->addWidget(log_table);

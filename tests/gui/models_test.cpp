@@ -5,6 +5,7 @@
 
 #include <QAbstractItemModelTester>
 #include <QImage>
+#include <QRegularExpression>
 #include <QSignalSpy>
 #include <cmath>
 
@@ -99,6 +100,26 @@ TEST(EventLogModel, InsertsRowsWhileTheLogOnlyGrows) {
   EXPECT_EQ(inserted.count(), 1);
   EXPECT_EQ(reset.count(), 0);
   EXPECT_EQ(m.index(0, 1).data().toString(), QStringLiteral("ScalingReplicaSet"));
+}
+
+TEST(EventLogModel, TimesShowMillisecondsAndMessagesHaveTheirWholeTextOnHover) {
+  auto e = MakeEngine();
+  EventLogModel m;
+  e->AdvanceTo(At(sim::Duration::Minutes(8)));
+  m.SetSnapshot(e->Publish());
+  ASSERT_GT(m.rowCount(), 0);
+  const QRegularExpression finer_than_ms(QStringLiteral("\\.[0-9]{4,}"));
+  int finer_values = 0;
+  for (int r = 0; r < m.rowCount(); ++r) {
+    const QString t = m.index(r, 0).data().toString();
+    EXPECT_FALSE(finer_than_ms.match(t).hasMatch()) << t.toStdString();
+    // Sorting and filtering read the exact value, not the rounded text.
+    EXPECT_GE(m.index(r, 0).data(kValueRole).toDouble(), 0.0);
+    EXPECT_EQ(m.index(r, 3).data(Qt::ToolTipRole).toString(), m.index(r, 3).data().toString());
+    const double us = std::round(m.index(r, 0).data(kValueRole).toDouble() * 1e6);
+    finer_values += std::fmod(us, 1000.0) != 0 ? 1 : 0;
+  }
+  EXPECT_GT(finer_values, 0) << "no event time below the millisecond: the check above proves nothing";
 }
 
 TEST(NodeTableModel, ShowsPoolCountsWhenTheStoreIsNotReadable) {
