@@ -19,15 +19,59 @@ std::string F(double v) {
   return buf;
 }
 
-std::string TimeLabel(double s) {
+// "45 min", "1:30 h"; with ticks under a minute apart, "1:30 min" (m:ss).
+std::string TimeLabel(double s, double step_s = 60) {
   long long total = static_cast<long long>(std::llround(s));
   char buf[32];
   if (total >= 3600) std::snprintf(buf, sizeof buf, "%lld:%02lld h", total / 3600, (total / 60) % 60);
+  else if (step_s < 60) std::snprintf(buf, sizeof buf, "%lld:%02lld min", total / 60, total % 60);
   else std::snprintf(buf, sizeof buf, "%lld min", total / 60);
   return buf;
 }
 
+// The first multiple of `step` at or above `v` (tolerant of rounding: 2.9999999 -> 3).
+double CeilTo(double v, double step) { return std::ceil(v / step - 1e-9) * step; }
+double FloorTo(double v, double step) { return std::floor(v / step + 1e-9) * step; }
+
 }  // namespace
+
+Axis NiceAxis(double lo, double hi, int target_ticks) {
+  if (!(hi > lo)) hi = lo + 1;
+  const double raw = (hi - lo) / std::max(1, target_ticks);
+  const double mag = std::pow(10.0, std::floor(std::log10(raw)));
+  const double norm = raw / mag;
+  const double nice = norm <= 1 ? 1 : norm <= 2 ? 2 : norm <= 2.5 ? 2.5 : norm <= 5 ? 5 : 10;
+  const double step = nice * mag;
+  return {FloorTo(lo, step), CeilTo(hi, step), step};
+}
+
+double NiceTimeStep(double span_s, int target_ticks) {
+  static const double kSteps[] = {1,    2,    5,    10,    15,    30,    60,    120,    300,
+                                  600,  900,  1800, 3600,  7200,  10800, 21600, 43200, 86400};
+  const double want = span_s / std::max(1, target_ticks);
+  for (double st : kSteps)
+    if (st >= want) return st;
+  return 86400 * std::ceil(want / 86400);
+}
+
+std::vector<size_t> DecimateMinMax(const std::vector<double>& y, size_t max_points) {
+  std::vector<size_t> keep;
+  const size_t n = y.size();
+  const size_t bucket = std::max<size_t>(1, (2 * n + max_points - 1) / std::max<size_t>(2, max_points));
+  for (size_t b = 0; b < n; b += bucket) {
+    const size_t e = std::min(n, b + bucket);
+    size_t lo = e, hi = e;
+    for (size_t i = b; i < e; ++i) {
+      if (!std::isfinite(y[i])) continue;
+      if (lo == e || y[i] < y[lo]) lo = i;
+      if (hi == e || y[i] > y[hi]) hi = i;
+    }
+    if (lo == e) continue;
+    keep.push_back(std::min(lo, hi));
+    if (hi != lo) keep.push_back(std::max(lo, hi));
+  }
+  return keep;
+}
 
 std::string Compact(double v) {
   char buf[32];
@@ -42,8 +86,19 @@ std::string Compact(double v) {
 
 std::string LineChart(const std::vector<Series>& series, const std::vector<Marker>& markers,
                       const LineChartOptions& o) {
-  const double left = 60, right = 12, top = 28, bottom = 34;
-  const double pw = o.width - left - right, ph = o.height - top - bottom;
+  // The legend sits in rows between the title and the plot, so it never
+  // covers a line: up to four entries a row, fewer when the longest name
+  // (~6 px a character at the legend's 10 px) would run into the next.
+  // The right margin leaves room for the last x label.
+  const double left = 60, right = 28, bottom = 34;
+  const double pw = o.width - left - right;
+  size_t longest = 1;
+  for (const auto& s : series) longest = std::max(longest, s.name.size());
+  const size_t legend_cols =
+      std::clamp<size_t>(static_cast<size_t>(pw / (24 + 6.0 * static_cast<double>(longest))), 1, 4);
+  const size_t legend_rows = (series.size() + legend_cols - 1) / legend_cols;
+  const double top = 26 + 13.0 * static_cast<double>(legend_rows);
+  const double ph = o.height - top - bottom;
   double x0 = 0, x1 = 1, y0 = 0, y1 = 1;
   bool any = false;
   for (const auto& s : series)
@@ -54,8 +109,13 @@ std::string LineChart(const std::vector<Series>& series, const std::vector<Marke
       y0 = std::min(y0, s.y[i]); y1 = std::max(y1, s.y[i]);
     }
   if (x1 <= x0) x1 = x0 + 1;
-  if (y1 <= y0) y1 = y0 + 1;
-  y1 += (y1 - y0) * 0.05;
+  // A time axis starts on a tick (the first sample is one interval in).
+  const double time_step = o.x_is_time_s ? NiceTimeStep(x1 - x0, 6) : 0;
+  if (o.x_is_time_s) x0 = FloorTo(x0, time_step);
+  // Round y to a 1-2-2.5-5 step: ticks read 0, 500, 1000, not 315.4.
+  const Axis ya = NiceAxis(y0, y1 + (y1 - y0) * 0.02, 4);
+  y0 = ya.lo;
+  y1 = ya.hi;
   auto X = [&](double x) { return left + (x - x0) / (x1 - x0) * pw; };
   auto Y = [&](double y) { return top + ph - (y - y0) / (y1 - y0) * ph; };
 
@@ -64,17 +124,21 @@ std::string LineChart(const std::vector<Series>& series, const std::vector<Marke
                     "\" viewBox=\"0 0 " + std::to_string(o.width) + " " + std::to_string(o.height) +
                     "\" role=\"img\"><title>" + HtmlEscape(o.title) + "</title>";
   out += "<text x=\"" + F(left) + "\" y=\"16\" class=\"ct\">" + HtmlEscape(o.title) + "</text>";
-  // Grid and axis labels: 4 horizontal lines, 6 time ticks.
-  for (int i = 0; i <= 4; ++i) {
-    double v = y0 + (y1 - y0) * i / 4.0;
-    out += "<line x1=\"" + F(left) + "\" x2=\"" + F(left + pw) + "\" y1=\"" + F(Y(v)) + "\" y2=\"" + F(Y(v)) +
-           "\" class=\"grid\"/><text x=\"" + F(left - 4) + "\" y=\"" + F(Y(v) + 4) +
-           "\" class=\"yl\">" + Compact(v) + "</text>";
+  for (double v = y0; v <= y1 + ya.step * 1e-6; v += ya.step) {
+    const double tick = std::fabs(v) < ya.step * 1e-9 ? 0.0 : v;  // no "-0"
+    out += "<line x1=\"" + F(left) + "\" x2=\"" + F(left + pw) + "\" y1=\"" + F(Y(tick)) + "\" y2=\"" +
+           F(Y(tick)) + "\" class=\"grid\"/><text x=\"" + F(left - 4) + "\" y=\"" + F(Y(tick) + 4) +
+           "\" class=\"yl\">" + Compact(tick) + "</text>";
   }
-  for (int i = 0; i <= 6; ++i) {
-    double v = x0 + (x1 - x0) * i / 6.0;
-    out += "<text x=\"" + F(X(v)) + "\" y=\"" + F(top + ph + 16) + "\" class=\"xl\">" +
-           (o.x_is_time_s ? TimeLabel(v) : Compact(v)) + "</text>";
+  if (o.x_is_time_s) {
+    // Whole minutes, quarter hours, hours...: about six ticks.
+    for (double v = x0; v <= x1 + time_step * 1e-9; v += time_step)
+      out += "<text x=\"" + F(X(v)) + "\" y=\"" + F(top + ph + 16) + "\" class=\"xl\">" +
+             TimeLabel(v, time_step) + "</text>";
+  } else {
+    const Axis xa = NiceAxis(x0, x1, 6);
+    for (double v = CeilTo(x0, xa.step); v <= x1 + xa.step * 1e-9; v += xa.step)
+      out += "<text x=\"" + F(X(v)) + "\" y=\"" + F(top + ph + 16) + "\" class=\"xl\">" + Compact(v) + "</text>";
   }
   if (!o.y_label.empty())
     out += "<text x=\"12\" y=\"" + F(top + ph / 2) + "\" class=\"yt\" transform=\"rotate(-90 12 " +
@@ -87,18 +151,16 @@ std::string LineChart(const std::vector<Series>& series, const std::vector<Marke
   for (size_t si = 0; si < series.size(); ++si) {
     const auto& s = series[si];
     const char* color = kColors[si % (sizeof kColors / sizeof kColors[0])];
-    size_t step = std::max<size_t>(1, (s.x.size() + o.max_points - 1) / o.max_points);
+    // Each bucket keeps its lowest and highest sample, so a one-sample
+    // spike (an error burst at a fault) survives the decimation.
     std::string pts;
-    for (size_t i = 0; i < s.x.size(); i += step) {
-      if (!std::isfinite(s.y[i])) continue;
-      pts += F(X(s.x[i])) + "," + F(Y(s.y[i])) + " ";
-    }
+    for (size_t i : DecimateMinMax(s.y, o.max_points)) pts += F(X(s.x[i])) + "," + F(Y(s.y[i])) + " ";
     out += "<polyline fill=\"none\" stroke=\"" + std::string(color) + "\" stroke-width=\"1.5\" points=\"" + pts +
            "\"><title>" + HtmlEscape(s.name) + "</title></polyline>";
-    double lx = left + 8 + static_cast<double>(si % 4) * (pw / 4);
-    double ly = top + 12 + static_cast<double>(si / 4) * 13;
-    out += "<rect x=\"" + F(lx) + "\" y=\"" + F(ly - 8) + "\" width=\"10\" height=\"3\" fill=\"" + color +
-           "\"/><text x=\"" + F(lx + 14) + "\" y=\"" + F(ly - 4) + "\" class=\"lg\">" + HtmlEscape(s.name) + "</text>";
+    double lx = left + static_cast<double>(si % legend_cols) * (pw / static_cast<double>(legend_cols));
+    double ly = 30 + static_cast<double>(si / legend_cols) * 13;
+    out += "<rect x=\"" + F(lx) + "\" y=\"" + F(ly - 4) + "\" width=\"10\" height=\"3\" fill=\"" + color +
+           "\"/><text x=\"" + F(lx + 14) + "\" y=\"" + F(ly) + "\" class=\"lg\">" + HtmlEscape(s.name) + "</text>";
   }
   if (!any)
     out += "<text x=\"" + F(left + pw / 2) + "\" y=\"" + F(top + ph / 2) + "\" class=\"xl\">no data</text>";

@@ -49,6 +49,22 @@ struct TimelineEvent {
 };
 std::string Timeline(const std::vector<TimelineEvent>& events, double t_end, int width = 760);
 
+// An axis from `lo` to `hi` rounded out to a step of 1, 2, 2.5 or 5 x 10^k
+// giving about `target_ticks` intervals: NiceAxis(0, 1262, 4) = {0, 1500, 500}.
+struct Axis {
+  double lo = 0, hi = 1, step = 1;
+};
+Axis NiceAxis(double lo, double hi, int target_ticks);
+
+// A tick step for a time span in seconds, from 1 s, 2 s, 5 s, 10 s, 15 s,
+// 30 s, 1 min ... 30 min, 1 h, 2 h, 3 h, 6 h, 12 h, 1 d: the smallest giving
+// at most about `target_ticks` intervals (90 min, 6 -> 15 min).
+double NiceTimeStep(double span_s, int target_ticks);
+
+// Indices kept when drawing `y` with at most ~max_points points: per bucket
+// of consecutive samples, the lowest and the highest finite one, in order.
+std::vector<size_t> DecimateMinMax(const std::vector<double>& y, size_t max_points);
+
 // Formats a number compactly for axes and tables ("1.2k", "0.25").
 std::string Compact(double v);
 
