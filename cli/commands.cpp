@@ -15,6 +15,7 @@
 #include <set>
 #include <sstream>
 
+#include "models/slo/slo.h"
 #include "reports/run_report.h"
 #include "scenarios/loader.h"
 #include "scenarios/run.h"
@@ -187,8 +188,8 @@ int CmdRun(const std::vector<std::string>& argv_rest, int, char**) {
   std::cout << s.scenario_name << ": seed " << s.seed << ", " << sim::FormatTime(sim::Time::FromMicros(static_cast<int64_t>(std::llround(s.simulated_s * 1e6))))
             << " simulated, " << s.events << " events, digest " << s.digest << "\n";
   for (const auto& r : s.slos)
-    std::cout << "  " << (r.met ? "met    " : "MISSED ") << r.name << ": " << r.objective << " (actual " << r.actual << " "
-              << r.unit << ")\n";
+    std::cout << "  " << (r.met ? "met    " : "MISSED ") << r.name << ": " << r.objective << " (actual "
+              << models::slo::FormatActual(r.actual, r.unit) << ")\n";
   if (!s.wallet.invariants_ok) std::cout << "  WALLET INVARIANTS VIOLATED\n";
   std::cout << (met ? "all objectives met" : "an objective was missed") << "; report: " << out_dir << "/report.html\n";
   if (!s.wallet.invariants_ok) return 3;

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "models/slo/slo.h"
 #include "reports/svg.h"
 #include "sim/random.h"
 
@@ -262,7 +263,7 @@ std::string ReportHtml(const models::RunSummary& s, const sim::Recorder& r, cons
   } else {
     h += "<table id=\"slos\"><tr><th>SLO</th><th>objective</th><th>actual</th><th>verdict</th></tr>\n";
     for (const auto& o : s.slos)
-      h += "<tr>" + Cell(o.name) + Cell(o.objective) + Cell(svg::Compact(o.actual) + " " + o.unit) +
+      h += "<tr>" + Cell(o.name) + Cell(o.objective) + Cell(models::slo::FormatActual(o.actual, o.unit)) +
            "<td class=\"" + (o.met ? "met\">met" : "missed\">missed") + "</td></tr>\n";
     h += "</table>\n";
   }

@@ -166,6 +166,11 @@ double WorstWindow(const Objective& o, const SeriesTable& t) {
 
 }  // namespace
 
+std::string FormatActual(double value, const std::string& unit) {
+  if (unit == "ratio") return Num(value * 100) + "%";
+  return Num(value) + " " + unit;
+}
+
 std::string SeriesPrefix(const std::vector<std::string>& series_names, const std::string& target) {
   auto has = [&](const std::string& name) {
     return std::find(series_names.begin(), series_names.end(), name) != series_names.end();

@@ -187,5 +187,12 @@ TEST(Slo, EntryPointTargetsResolveToTheirSummaryKeyAndSeries) {
   EXPECT_FALSE(ev.results[1].met);
 }
 
+TEST(FormatActual, RatiosReadAsPercentagesOtherUnitsAsNumbers) {
+  EXPECT_EQ(FormatActual(1.0, "ratio"), "100%");
+  EXPECT_EQ(FormatActual(0.99966667, "ratio"), "99.9667%");
+  EXPECT_EQ(FormatActual(54.655, "ms"), "54.655 ms");
+  EXPECT_EQ(FormatActual(0, "transfers"), "0 transfers");
+}
+
 }  // namespace
 }  // namespace rehearsal::models::slo
