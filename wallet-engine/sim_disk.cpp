@@ -52,7 +52,12 @@ uint64_t SimDisk::HeldBytes() const {
   return held;
 }
 
-IoCompletion SimDisk::Execute(IoRequest req) {
+IoCompletion SimDisk::Execute(const IoRequest& request) {
+  IoRequest copy = request;
+  return Execute(std::move(copy));
+}
+
+IoCompletion SimDisk::Execute(IoRequest&& req) {
   IoCompletion c{req.id, IoStatus::kOk};
   switch (req.kind) {
     case IoKind::kWrite: {

@@ -50,9 +50,12 @@ class SimDisk {
  public:
   explicit SimDisk(uint64_t seed, DiskFaults faults = {}) : rng_(seed), faults_(faults) {}
 
-  // Executes one request now and returns its completion (pass an rvalue to
-  // hand over a write's bytes without a copy).
-  IoCompletion Execute(IoRequest request);
+  // Executes one request now and returns its completion. The rvalue form
+  // takes a write's bytes without a copy and the request without moving it
+  // into a parameter (two string moves per I/O, ~1 % of a simulated wallet
+  // run's instructions, callgrind, issue 7); the request is left moved-from.
+  IoCompletion Execute(IoRequest&& request);
+  IoCompletion Execute(const IoRequest& request);
   // Power loss: unflushed writes are kept, dropped or torn; unflushed renames
   // may be undone. The durable image stays.
   void Crash();
