@@ -928,6 +928,7 @@ sim::Result<Scenario> LoadScenarioText(const std::string& text, const std::strin
   ctx.file = file;
   ctx.base_dir = std::filesystem::path(file).parent_path().string();
   if (ctx.base_dir.empty()) ctx.base_dir = ".";
+  if (auto bad = spec::CheckYamlText(text, file)) return *bad;
   std::vector<YAML::Node> docs;
   try {
     docs = YAML::LoadAll(text);

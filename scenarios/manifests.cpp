@@ -325,6 +325,10 @@ void ReadHpa(ObjectReader& r, const YAML::Node& doc, Scenario& s) {
 }  // namespace
 
 void LoadManifestText(const std::string& text, const std::string& file, Scenario& s, sim::Errors& errors) {
+  if (auto bad = spec::CheckYamlText(text, file)) {
+    errors.push_back(*bad);
+    return;
+  }
   std::vector<YAML::Node> docs;
   try {
     docs = YAML::LoadAll(text);

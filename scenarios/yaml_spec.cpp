@@ -1,5 +1,7 @@
 #include "scenarios/yaml_spec.h"
 
+#include <cstdio>
+
 #include <algorithm>
 #include <cerrno>
 #include <cmath>
@@ -341,6 +343,26 @@ Kind<std::map<std::string, std::string>> StringMap() {
             return ok;
           },
           "{\"type\": \"object\", \"additionalProperties\": {\"type\": \"string\"}}"};
+}
+
+std::optional<sim::Error> CheckYamlText(const std::string& text, const std::string& file) {
+  int line = 1, column = 1;
+  for (const char ch : text) {
+    const auto c = static_cast<unsigned char>(ch);
+    if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7f) {
+      char hex[8];
+      std::snprintf(hex, sizeof hex, "0x%02x", c);
+      return sim::Error{{file, line, column},
+                        std::string("found the control character ") + hex + ", expected YAML text"};
+    }
+    if (c == '\n') {
+      ++line;
+      column = 1;
+    } else if ((c & 0xc0) != 0x80) {  // a column per character, not per UTF-8 byte
+      ++column;
+    }
+  }
+  return std::nullopt;
 }
 
 }  // namespace rehearsal::scenarios::spec

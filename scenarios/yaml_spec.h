@@ -302,4 +302,13 @@ class ObjectSpec {
   std::vector<Parser> checks_;
 };
 
+// Checks that `text` is YAML text before yaml-cpp sees it: a YAML 1.2 stream
+// holds printable characters only (TAB, LF, CR and 0x20 up, DEL excluded).
+// yaml-cpp 0.7 never returns on some inputs with a NUL byte (the three bytes
+// "\0,r" make LoadAll append documents until memory runs out), so every
+// YAML entry point (scenario, manifests, kubectl objects) checks first.
+// The error names the first offending byte: "file:3:7: found the control
+// character 0x00, expected YAML text".
+std::optional<sim::Error> CheckYamlText(const std::string& text, const std::string& file);
+
 }  // namespace rehearsal::scenarios::spec

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "scenarios/k8s/quantity.h"
+#include "scenarios/yaml_spec.h"
 
 namespace rehearsal::scenarios::k8s {
 namespace {
@@ -660,6 +661,7 @@ sim::Result<std::vector<K8sObject>> ParseK8sText(const std::string& text, const 
   Parser p;
   p.file = file;
   std::vector<K8sObject> out;
+  if (auto bad = spec::CheckYamlText(text, file)) return *bad;
   try {
     std::vector<YAML::Node> docs = YAML::LoadAll(text);
     for (const auto& doc : docs) {

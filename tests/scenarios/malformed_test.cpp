@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "scenarios/k8s/k8s_objects.h"
 #include "scenarios/loader.h"
 
 namespace rehearsal::scenarios {
@@ -59,6 +60,27 @@ TEST(MalformedScenarios, EachFailsWithItsExpectedMessages) {
       EXPECT_TRUE(found) << "expected: " << want << "\ngot:\n" << all;
     }
   }
+}
+
+// Control characters are not YAML text. yaml-cpp 0.7 never returned on the
+// three bytes "\0,r" (found by scenarios/fuzz/loader_fuzz: LoadAll appended
+// documents until memory ran out), so `rehearse validate` hung on such a
+// file; the loader and the kubectl-object parser now stop at the first one.
+TEST(MalformedScenarios, ControlCharactersAreRefusedWithTheirPosition) {
+  auto nul = LoadScenarioText(std::string("\0,r", 3), "nul.yaml");
+  ASSERT_FALSE(nul.ok());
+  EXPECT_EQ(nul.errors()[0].ToString(), "nul.yaml:1:1: found the control character 0x00, expected YAML text");
+  auto bell = LoadScenarioText("name: x\nservices:\n  - name: caf\xc3\xa9\x07\n", "bell.yaml");
+  ASSERT_FALSE(bell.ok());
+  // Columns count characters: "  - name: café" is 14 of them.
+  EXPECT_EQ(bell.errors()[0].ToString(), "bell.yaml:3:15: found the control character 0x07, expected YAML text");
+  auto k8s = k8s::ParseK8sText(std::string("\0,r", 3), "objects.yaml");
+  ASSERT_FALSE(k8s.ok());
+  EXPECT_EQ(k8s.errors()[0].ToString(), "objects.yaml:1:1: found the control character 0x00, expected YAML text");
+  // Tabs and CRLF line ends are text.
+  auto crlf = LoadScenarioText("name: x\r\n\t\r\n", "crlf.yaml");
+  ASSERT_FALSE(crlf.ok());
+  EXPECT_EQ(crlf.errors()[0].ToString().find("control character"), std::string::npos);
 }
 
 }  // namespace
