@@ -931,7 +931,7 @@ sim::Result<Scenario> LoadScenarioText(const std::string& text, const std::strin
   if (auto bad = spec::CheckYamlText(text, file)) return *bad;
   std::vector<YAML::Node> docs;
   try {
-    docs = YAML::LoadAll(text);
+    docs = spec::LoadAllDocuments(text);
   } catch (const YAML::ParserException& e) {
     sim::SourceMark m{file, e.mark.line + 1, e.mark.column + 1};
     return sim::Error{m, "found invalid YAML (" + e.msg + "), expected a YAML mapping"};

@@ -331,7 +331,7 @@ void LoadManifestText(const std::string& text, const std::string& file, Scenario
   }
   std::vector<YAML::Node> docs;
   try {
-    docs = YAML::LoadAll(text);
+    docs = spec::LoadAllDocuments(text);
   } catch (const YAML::ParserException& e) {
     errors.push_back({{file, e.mark.line + 1, e.mark.column + 1},
                       "found invalid YAML (" + e.msg + "), expected Kubernetes objects"});

@@ -1,12 +1,14 @@
 #include "scenarios/yaml_spec.h"
 
-#include <cstdio>
+#include <yaml-cpp/eventhandler.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <optional>
+#include <sstream>
 
 #include "scenarios/k8s/quantity.h"
 
@@ -343,6 +345,42 @@ Kind<std::map<std::string, std::string>> StringMap() {
             return ok;
           },
           "{\"type\": \"object\", \"additionalProperties\": {\"type\": \"string\"}}"};
+}
+
+namespace {
+
+// Notices a document that starts where the previous one started.
+class ProgressGuard : public YAML::EventHandler {
+ public:
+  std::optional<YAML::Mark> stuck_at;
+  void OnDocumentStart(const YAML::Mark& mark) override {
+    if (last_ && last_->pos == mark.pos) stuck_at = mark;
+    last_ = mark;
+  }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t, const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
+  void OnMapEnd() override {}
+
+ private:
+  std::optional<YAML::Mark> last_;
+};
+
+}  // namespace
+
+std::vector<YAML::Node> LoadAllDocuments(const std::string& text) {
+  {
+    std::istringstream in(text);
+    YAML::Parser parser(in);
+    ProgressGuard guard;
+    while (parser.HandleNextDocument(guard))
+      if (guard.stuck_at) throw YAML::ParserException(*guard.stuck_at, "unexpected token where a document starts");
+  }
+  return YAML::LoadAll(text);
 }
 
 std::optional<sim::Error> CheckYamlText(const std::string& text, const std::string& file) {

@@ -302,6 +302,15 @@ class ObjectSpec {
   std::vector<Parser> checks_;
 };
 
+// YAML::LoadAll, minus its endless loop: yaml-cpp 0.7 (Debian 12) never
+// returns from LoadAll on a stream whose document starts with a token its
+// document parser does not consume (a lone ",": upstream issue #1040, fixed
+// by PR #1319 in 2024); it appends null documents until memory runs out.
+// This walks the documents' events first and throws YAML::ParserException at
+// the token when a document starts where the previous one did (no progress),
+// then loads. Scenario files are small, so the second pass costs nothing.
+std::vector<YAML::Node> LoadAllDocuments(const std::string& text);
+
 // Checks that `text` is YAML text before yaml-cpp sees it: a YAML 1.2 stream
 // holds printable characters only (TAB, LF, CR and 0x20 up, DEL excluded).
 // yaml-cpp 0.7 never returns on some inputs with a NUL byte (the three bytes

@@ -663,7 +663,7 @@ sim::Result<std::vector<K8sObject>> ParseK8sText(const std::string& text, const 
   std::vector<K8sObject> out;
   if (auto bad = spec::CheckYamlText(text, file)) return *bad;
   try {
-    std::vector<YAML::Node> docs = YAML::LoadAll(text);
+    std::vector<YAML::Node> docs = spec::LoadAllDocuments(text);
     for (const auto& doc : docs) {
       if (!doc.IsDefined() || doc.IsNull()) continue;
       ParseObject(p, doc, "", "", out);

@@ -78,9 +78,26 @@ TEST(MalformedScenarios, ControlCharactersAreRefusedWithTheirPosition) {
   ASSERT_FALSE(k8s.ok());
   EXPECT_EQ(k8s.errors()[0].ToString(), "objects.yaml:1:1: found the control character 0x00, expected YAML text");
   // Tabs and CRLF line ends are text.
+
   auto crlf = LoadScenarioText("name: x\r\n\t\r\n", "crlf.yaml");
   ASSERT_FALSE(crlf.ok());
   EXPECT_EQ(crlf.errors()[0].ToString().find("control character"), std::string::npos);
+}
+
+// yaml-cpp 0.7's LoadAll never returned on a document starting with a lone
+// "," (upstream #1040; the fuzzer's "\0,r" was this one too): every YAML
+// entry point now answers with the position instead of hanging.
+TEST(MalformedScenarios, ALoneCommaIsAnErrorNotAHang) {
+  for (const std::string text : {",", ",r", "\n\n  ,", "name: x\n---\n,"}) {
+    SCOPED_TRACE(text);
+    auto r = LoadScenarioText(text, "comma.yaml");
+    ASSERT_FALSE(r.ok());
+    EXPECT_NE(r.errors()[0].ToString().find("comma.yaml:"), std::string::npos);
+    EXPECT_FALSE(k8s::ParseK8sText(text, "objects.yaml").ok());
+  }
+  auto r = LoadScenarioText("\n\n  ,", "comma.yaml");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.errors()[0].ToString().rfind("comma.yaml:3:3: found invalid YAML", 0), 0u) << r.errors()[0].ToString();
 }
 
 }  // namespace
