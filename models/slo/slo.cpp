@@ -168,6 +168,11 @@ double WorstWindow(const Objective& o, const SeriesTable& t) {
 
 std::string FormatActual(double value, const std::string& unit) {
   if (unit == "ratio") return Num(value * 100) + "%";
+  if (unit == "usd") {
+    char buf[48];
+    std::snprintf(buf, sizeof buf, "$%.2f", value);
+    return buf;
+  }
   return Num(value) + " " + unit;
 }
 

@@ -99,8 +99,8 @@ struct SeriesTable {
 std::string SeriesPrefix(const std::vector<std::string>& series_names, const std::string& target);
 
 // A result's value for people, in its unit: a ratio as a percentage
-// ("99.9667%"), else "54.66 ms", "0 transfers" (summary.json keeps the raw
-// number and the unit).
+// ("99.9667%"), dollars to the cent ("$2.03"), else "54.655 ms",
+// "0 transfers" (summary.json keeps the raw number and the unit).
 std::string FormatActual(double value, const std::string& unit);
 
 // Human objective text, e.g. "p99 <= 250 ms over 5m windows".

@@ -129,6 +129,7 @@ class DurableWallet {
   void Shutdown();
   // Submits one request to the engine on the calling thread.
   void Apply(uint64_t id, std::vector<Op> ops);
+  void YieldToFlusher();
   // Takes the engine's outputs: queues its I/O for the flusher, releases
   // replies, notices a published snapshot (engine_mu_ held).
   void Pump(Outputs* out);

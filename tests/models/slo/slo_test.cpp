@@ -192,6 +192,7 @@ TEST(FormatActual, RatiosReadAsPercentagesOtherUnitsAsNumbers) {
   EXPECT_EQ(FormatActual(0.99966667, "ratio"), "99.9667%");
   EXPECT_EQ(FormatActual(54.655, "ms"), "54.655 ms");
   EXPECT_EQ(FormatActual(0, "transfers"), "0 transfers");
+  EXPECT_EQ(FormatActual(2.02507, "usd"), "$2.03");
 }
 
 }  // namespace
