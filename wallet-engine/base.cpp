@@ -25,9 +25,7 @@ std::string ToString(const Id128& id) {
 namespace {
 constexpr size_t kHugePage = size_t{2} << 20;
 size_t MappedSize(size_t bytes) { return (bytes + kHugePage - 1) / kHugePage * kHugePage; }
-}  // namespace
 
-namespace {
 // A fresh anonymous mapping of `size` bytes (a multiple of 2 MiB) at a 2 MiB-
 // aligned address: over-map by one huge page, then trim.
 void* MapAligned(size_t size) {
@@ -69,11 +67,11 @@ LargeBytes& LargeBytes::operator=(const LargeBytes& other) {
   return *this;
 }
 
-void* GrowLarge(void* p, size_t old_bytes, size_t new_bytes) {
-  WE_ASSERT(new_bytes >= old_bytes);
+void* GrowLarge(void* p, size_t old_bytes, size_t new_bytes, size_t keep_bytes) {
+  WE_ASSERT(new_bytes >= old_bytes && keep_bytes <= old_bytes);
   if (!p || old_bytes < kHugePage / 2) {
     void* grown = AllocateLarge(new_bytes, false);
-    if (p) std::memcpy(grown, p, old_bytes);
+    if (keep_bytes > 0) std::memcpy(grown, p, keep_bytes);
     FreeLarge(p, old_bytes);
     return grown;
   }
@@ -85,7 +83,7 @@ void* GrowLarge(void* p, size_t old_bytes, size_t new_bytes) {
   void* window = MapAligned(new_size);
   void* moved = ::mremap(p, old_size, new_size, MREMAP_MAYMOVE | MREMAP_FIXED, window);
   if (moved == MAP_FAILED) {
-    std::memcpy(window, p, old_bytes);
+    std::memcpy(window, p, keep_bytes);
     ::munmap(p, old_size);
     moved = window;
   }
@@ -97,15 +95,7 @@ void LargeBytes::Reserve(size_t n) {
   if (n <= capacity_) return;
   size_t capacity = std::max<size_t>(capacity_ * 2, 256);
   while (capacity < n) capacity *= 2;
-  if (capacity_ >= kHugePage / 2) {  // mapped: move the pages, copy nothing
-    data_ = static_cast<char*>(GrowLarge(data_, capacity_, capacity));
-    capacity_ = capacity;
-    return;
-  }
-  char* grown = static_cast<char*>(AllocateLarge(capacity, false));
-  if (size_ > 0) std::memcpy(grown, data_, size_);
-  FreeLarge(data_, capacity_);
-  data_ = grown;
+  data_ = static_cast<char*>(GrowLarge(data_, capacity_, capacity, size_));
   capacity_ = capacity;
 }
 

@@ -109,13 +109,14 @@ inline void PrefetchAddress(const void* p) {
 // Never returns null (throws std::bad_alloc). Free with FreeLarge(p, bytes).
 void* AllocateLarge(size_t bytes, bool zero = true, bool prefault = false);
 void FreeLarge(void* p, size_t bytes);
-// Grows an AllocateLarge region to new_bytes keeping its first old_bytes;
-// p is invalid afterwards. A mapped region's pages are moved (mremap onto a
+// Grows an AllocateLarge region of old_bytes to new_bytes keeping its first
+// keep_bytes (<= old_bytes; a small region is copied only that far); p is
+// invalid afterwards. A mapped region's pages are moved (mremap onto a
 // 2 MiB-aligned window), not copied: a doubling LargeBytes neither copies its
 // contents nor has the kernel zero fresh pages for the copy (issue 7: clear
 // page and memcpy of SimDisk files growing were ~4% of a 24 h wallet run).
 // Bytes past old_bytes are unspecified.
-void* GrowLarge(void* p, size_t old_bytes, size_t new_bytes);
+void* GrowLarge(void* p, size_t old_bytes, size_t new_bytes, size_t keep_bytes);
 struct LargeDeleter {
   size_t bytes = 0;
   void operator()(void* p) const { FreeLarge(p, bytes); }

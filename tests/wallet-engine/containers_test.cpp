@@ -151,7 +151,7 @@ TEST(AllocateLarge, GrowingKeepsTheBytesAndTheAlignment) {
   const size_t old_bytes = size_t{3} << 20;
   auto* p = static_cast<unsigned char*>(AllocateLarge(old_bytes, false));
   for (size_t i = 0; i < old_bytes; ++i) p[i] = static_cast<unsigned char>(i * 7);
-  p = static_cast<unsigned char*>(GrowLarge(p, old_bytes, size_t{9} << 20));
+  p = static_cast<unsigned char*>(GrowLarge(p, old_bytes, size_t{9} << 20, old_bytes));
   EXPECT_EQ(reinterpret_cast<uintptr_t>(p) % (size_t{2} << 20), 0u);
   for (size_t i = 0; i < old_bytes; ++i) ASSERT_EQ(p[i], static_cast<unsigned char>(i * 7));
   p[(size_t{9} << 20) - 1] = 1;
