@@ -697,9 +697,8 @@ int Bench(bool json) {
   bool have_tmpfs = false;
   uint64_t replay_ops = 0;
   const EngineConfig cfg = BenchConfig();
-  auto open_with_accounts = [&](const std::string& dir) { return OpenWithAccounts(dir, cfg, accounts, &err); };
   {
-    auto w = open_with_accounts(base + "/durable");
+    auto w = OpenWithAccounts(base + "/durable", cfg, accounts, &err);
     if (!w) return std::fprintf(stderr, "bench: %s\n", err.c_str()), 1;
     Rng rng(11);
     uint64_t key = 1'000'000'000;
@@ -736,7 +735,7 @@ int Bench(bool json) {
   const std::string shm = "/dev/shm/walletctl-bench-" + std::to_string(::getpid());
   if (std::filesystem::is_directory("/dev/shm")) {
     std::filesystem::remove_all(shm);
-    auto w = open_with_accounts(shm);
+    auto w = OpenWithAccounts(shm, cfg, accounts, &err);
     if (w) {
       Rng rng(12);
       uint64_t key = 3'000'000'000;
